@@ -1,0 +1,178 @@
+"""Wiring: settings → database, catalogs, gazetteer → python-telegram-bot Application → run loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ContextTypes
+from telegram.request import HTTPXRequest
+
+from bot.config import Settings
+from bot.domain.categories import load_categories
+from bot.domain.places import Gazetteer
+from bot.i18n import Catalogs
+from bot.outgoing import Screen
+from bot.sender import OutboxSender
+from bot.services.session import Services, session
+from bot.updates import UpdatePump
+from db.database import Database
+from db.migrate import migrate
+from handlers import private
+from handlers.private import person_of
+
+log = logging.getLogger(__name__)
+
+HOUSEKEEPING_INTERVAL = 3600.0
+
+
+class FatalError(Exception):
+    """The bot cannot run (e.g. Telegram rejects the token); the message says why, in one line."""
+
+
+async def build_services(settings: Settings) -> Services:
+    db = await Database.open(settings.database_path)
+    await migrate(db)
+    return Services(
+        settings=settings,
+        db=db,
+        catalogs=Catalogs.load(),
+        gazetteer=Gazetteer.load(),
+        categories=load_categories(settings.categories_file),
+    )
+
+
+def build_application(settings: Settings, services: Services) -> Application:
+    app = (
+        Application.builder()
+        .token(settings.bot_token.get_secret_value())
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.file_base_url)
+        # Our own UpdatePump polls (it stores updates before confirming them).
+        .updater(None)
+        .request(HTTPXRequest(connection_pool_size=128, read_timeout=10.0, write_timeout=20.0))
+        .build()
+    )
+    app.bot_data["services"] = services
+    private.register(app)
+    app.add_error_handler(on_error)
+    return app
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log without the update's content (it holds citizens' words), and tell the citizen."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None or update.effective_chat.type != "private":
+        return
+    try:
+        async with session(context.application.bot_data["services"], person_of(update)) as s:
+            await s.say(Screen(s.t("Sorry, something went wrong on our side. Please try again in a moment.")))
+    except Exception:
+        log.exception("could not tell the citizen about the error")
+
+
+async def publish_commands(app: Application, services: Services) -> None:
+    """The command menu, in both languages at once: Telegram has no Khmer interface, so a
+    language-specific list would rarely be shown to Khmer readers."""
+    km, en = services.catalogs.get("km"), services.catalogs.get("en")
+    entries = [
+        ("new", "File a complaint"),
+        ("status", "Check a complaint"),
+        ("mycomplaints", "My complaints"),
+        ("language", "Language"),
+        ("help", "Help"),
+        ("cancel", "Cancel the complaint I am writing"),
+    ]
+    commands = [BotCommand(name, f"{km(text)} · {en(text)}"[:256]) for name, text in entries]
+    try:
+        await app.bot.set_my_commands(commands)
+    except TelegramError as error:  # cosmetic: the bot works without a menu
+        log.warning("could not publish the command menu: %s", error)
+
+
+async def _initialize(app: Application, stop: asyncio.Event) -> bool:
+    """getMe until Telegram answers: the bot may start while the network is still down."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            await app.initialize()
+            return True
+        except InvalidToken as error:
+            raise FatalError(
+                f"Telegram rejected BOT_TOKEN ({error.message}): check the token from @BotFather."
+            ) from None
+        except NetworkError as error:
+            log.warning("Telegram is not reachable (%s); retrying in %.0fs", error, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 30.0)
+    return False
+
+
+async def _housekeeping(pump: UpdatePump, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            removed = await pump.prune()
+            if removed:
+                log.info("pruned %d processed updates", removed)
+        except Exception:
+            log.exception("housekeeping failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), HOUSEKEEPING_INTERVAL)
+
+
+async def run(
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    on_ready: Callable[[Application], Awaitable[None]] | None = None,
+) -> None:
+    """Run until `stop` is set. Nothing is lost when the process is killed instead."""
+    stop = stop or asyncio.Event()
+    services = await build_services(settings)
+    app = build_application(settings, services)
+    initialized = False
+    try:
+        initialized = await _initialize(app, stop)
+        if not initialized:
+            return
+        sender = OutboxSender(app.bot, services.db)
+        services.wake_sender = sender.wake
+        pump = UpdatePump(
+            app, services.db, poll_timeout=settings.poll_timeout, max_concurrent=settings.max_concurrent_updates
+        )
+        await app.start()
+        await publish_commands(app, services)
+        tasks = [
+            asyncio.create_task(pump.run(), name="updates"),
+            asyncio.create_task(sender.run(), name="outbox"),
+            asyncio.create_task(_housekeeping(pump, stop), name="housekeeping"),
+        ]
+        log.info("bot @%s is running", app.bot.username)
+        if on_ready:
+            await on_ready(app)
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        stop.set()
+        await pump.stop()
+        await sender.stop()
+        for task in tasks:
+            task.cancel()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        for task, result in zip(tasks, results, strict=True):
+            if isinstance(result, InvalidToken):
+                raise FatalError(f"Telegram rejected BOT_TOKEN ({result.message}): check the token from @BotFather.")
+            if isinstance(result, Exception):
+                log.error("%s stopped with an error", task.get_name(), exc_info=result)
+        if app.running:
+            await app.stop()
+    finally:
+        if initialized:
+            await app.shutdown()
+        await services.db.close()
+        log.info("bot stopped")

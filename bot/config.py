@@ -1,0 +1,104 @@
+"""Settings from environment variables (and a `.env` file), validated before anything starts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# What to tell the operator when a setting is missing or wrong: one line, the fix included.
+_HINTS = {
+    "BOT_TOKEN": "set BOT_TOKEN to the token @BotFather gave you, e.g. BOT_TOKEN=123456789:AAE…",
+    "TELEGRAM_API_URL": "use an http(s) URL without a path, e.g. TELEGRAM_API_URL=https://api.telegram.org",
+    "DATABASE_URL": "use sqlite:///relative/path.sqlite3 or sqlite:////absolute/path.sqlite3",
+    "ADMIN_IDS": "use comma-separated numeric Telegram user ids, e.g. ADMIN_IDS=12345678,87654321",
+    "LOG_LEVEL": "use one of DEBUG, INFO, WARNING, ERROR",
+    "CATEGORIES_FILE": "point it at a readable TOML file like bot/data/categories.toml",
+    "POLL_TIMEOUT": "use a whole number of seconds between 0 and 50",
+    "MAX_CONCURRENT_UPDATES": "use a whole number between 1 and 1024",
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line saying which and how to fix it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True)
+
+    bot_token: SecretStr = Field(alias="BOT_TOKEN")  # SecretStr: never printed in logs or reprs
+    telegram_api_url: str = Field("https://api.telegram.org", alias="TELEGRAM_API_URL")
+    database_url: str = Field("sqlite:///data/bot.sqlite3", alias="DATABASE_URL")
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(frozenset(), alias="ADMIN_IDS")
+    log_level: str = Field("INFO", alias="LOG_LEVEL")
+    categories_file: Path | None = Field(None, alias="CATEGORIES_FILE")
+    # Seconds a getUpdates call waits for news; Telegram allows up to 50.
+    poll_timeout: int = Field(25, ge=0, le=50, alias="POLL_TIMEOUT")
+    # Updates of different chats handled at once (one chat's updates are always in order).
+    max_concurrent_updates: int = Field(256, ge=1, le=1024, alias="MAX_CONCURRENT_UPDATES")
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _token(cls, value: object) -> object:
+        if not isinstance(value, str) or not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", value.strip()):
+            raise ValueError("not a bot token")
+        return value.strip()
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^/\s]+", value):
+            raise ValueError("not an http(s) base URL")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith("sqlite:///") or value == "sqlite:///":
+            raise ValueError("only sqlite:/// URLs are supported in this version")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(re.fullmatch(r"\d+", p) for p in parts):
+                raise ValueError("not a list of numeric ids")
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("unknown log level")
+        return value
+
+    @property
+    def database_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def api_base_url(self) -> str:
+        return f"{self.telegram_api_url}/bot"
+
+    @property
+    def file_base_url(self) -> str:
+        return f"{self.telegram_api_url}/file/bot"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and .env; raises ConfigError with one actionable line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        problem = "is missing" if error["type"] == "missing" else f"is invalid ({error['msg']})"
+        raise ConfigError(f"Configuration error: {name} {problem}: {_HINTS.get(name, 'check its value')}.") from None

@@ -1,0 +1,268 @@
+"""The complaint intake: one step per message, as a pure state machine over a Draft.
+
+The handlers turn Telegram updates into calls of these functions and store the returned draft
+before answering, so a restart resumes the citizen at the same step with everything they typed.
+Every function returns a new Draft (or raises IntakeError with a reason the UI translates).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.domain.textnorm import letter_count
+
+
+class Step(StrEnum):
+    CATEGORY = "category"
+    PROVINCE = "province"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+    DESCRIPTION = "description"
+    EVIDENCE = "evidence"
+    CONTACT = "contact"
+    REVIEW = "review"
+
+
+ORDER: tuple[Step, ...] = tuple(Step)
+PLACE_STEPS = (Step.PROVINCE, Step.DISTRICT, Step.COMMUNE)
+# Steps the review screen can send the citizen back to.
+EDITABLE = (Step.CATEGORY, Step.PROVINCE, Step.DESCRIPTION, Step.EVIDENCE, Step.CONTACT)
+
+DESCRIPTION_MIN_LETTERS = 6
+# Leaves room for the labels around the description in the review and in the post's card, which
+# must fit Telegram's 4096-character message limit together.
+DESCRIPTION_MAX_CHARS = 3000
+EVIDENCE_MAX = 10
+
+EVIDENCE_KINDS = ("photo", "video", "voice", "audio", "document", "video_note", "animation")
+
+
+class ContactMode(StrEnum):
+    SHARED = "shared"  # the Telegram account's own number, via the share-contact button
+    TYPED = "typed"
+    ANONYMOUS = "anonymous"
+
+
+class IntakeError(Exception):
+    """A citizen's input that cannot be accepted; `reason` selects the translated explanation."""
+
+    def __init__(self, reason: str, **details: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str
+    file_id: str
+    file_unique_id: str
+    message_id: int  # in the citizen's private chat, so the post can get a copy later
+    caption: str | None = None
+    file_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Draft:
+    step: Step = Step.CATEGORY
+    category: str | None = None
+    province: str | None = None
+    district: str | None = None
+    commune: str | None = None
+    location: Location | None = None
+    description: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    contact_mode: ContactMode | None = None
+    phone: str | None = None
+    # True while the citizen changes one part from the review screen: finishing that part returns
+    # to the review instead of walking through the remaining steps again.
+    editing: bool = False
+    # The album (Telegram media group) the last file belonged to: an album of ten photos arrives as
+    # ten messages, and the citizen should get one acknowledgement, not ten.
+    media_group_id: str | None = None
+    revision: int = field(default=0, compare=False)
+
+    # --- serialization (drafts are stored as JSON: portable across SQLite and PostgreSQL) ---
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Draft:
+        data = json.loads(text)
+        data["step"] = Step(data["step"])
+        data["location"] = Location(**data["location"]) if data.get("location") else None
+        data["description"] = tuple(data.get("description", ()))
+        data["evidence"] = tuple(Evidence(**e) for e in data.get("evidence", ()))
+        data["contact_mode"] = ContactMode(data["contact_mode"]) if data.get("contact_mode") else None
+        return cls(**data)
+
+    # --- derived facts ---
+
+    @property
+    def description_text(self) -> str:
+        return "\n\n".join(self.description)
+
+    @property
+    def place_code(self) -> str | None:
+        return self.commune or self.district or self.province
+
+    def missing(self) -> list[Step]:
+        """Steps whose answer is still missing (evidence is optional)."""
+        gaps = []
+        if not self.category:
+            gaps.append(Step.CATEGORY)
+        if not self.commune:
+            gaps.append(Step.PROVINCE)
+        if letter_count(self.description_text) < DESCRIPTION_MIN_LETTERS:
+            gaps.append(Step.DESCRIPTION)
+        if self.contact_mode is None:
+            gaps.append(Step.CONTACT)
+        return gaps
+
+    def _with(self, **changes: object) -> Draft:
+        return dataclasses.replace(self, revision=self.revision + 1, **changes)
+
+
+def _next_step(draft: Draft, after: Step) -> Step:
+    if draft.editing:
+        return Step.REVIEW
+    return ORDER[ORDER.index(after) + 1]
+
+
+def _done(draft: Draft, after: Step, **changes: object) -> Draft:
+    """Record an answer to step `after` and move on."""
+    updated = draft._with(**changes)
+    step = _next_step(updated, after)
+    return dataclasses.replace(updated, step=step, editing=updated.editing and step != Step.REVIEW)
+
+
+def choose_category(draft: Draft, key: str, valid_keys: set[str]) -> Draft:
+    if draft.step != Step.CATEGORY:
+        raise IntakeError("stale")
+    if key not in valid_keys:
+        raise IntakeError("unknown_choice")
+    return _done(draft, Step.CATEGORY, category=key)
+
+
+def choose_place(draft: Draft, code: str, path: list[str]) -> Draft:
+    """The citizen picked (or typed) a place; `path` is its [province, district, commune] codes.
+
+    A typed commune name fills all three levels at once; a province or district moves to the next
+    level down. Choosing a different higher level clears the lower ones.
+    """
+    if draft.step not in PLACE_STEPS:
+        raise IntakeError("stale")
+    province, district, commune = ([*path, None, None, None])[:3]
+    if not province or path[-1] != code:
+        raise IntakeError("unknown_choice")
+    if commune:
+        return _done(draft, Step.COMMUNE, province=province, district=district, commune=commune)
+    step = Step.COMMUNE if district else Step.DISTRICT
+    return draft._with(step=step, province=province, district=district, commune=None)
+
+
+def back(draft: Draft) -> Draft | None:
+    """One step back; None means 'leave the intake' (Back on the first step: the draft is kept)."""
+    # While changing one part from the review, Back returns to the review, except inside the place
+    # levels after a new province was chosen (the place would otherwise be left half-answered).
+    if draft.editing and (draft.step not in (Step.DISTRICT, Step.COMMUNE) or draft.commune):
+        return draft._with(step=Step.REVIEW, editing=False)
+    if draft.step == Step.CATEGORY:
+        return None
+    previous = ORDER[ORDER.index(draft.step) - 1]
+    return draft._with(step=previous)
+
+
+def add_description(draft: Draft, text: str) -> Draft:
+    """Append one message to the description: citizens often write in several messages."""
+    if draft.step not in (Step.DESCRIPTION, Step.EVIDENCE):
+        raise IntakeError("stale")
+    text = text.strip()
+    if not text:
+        raise IntakeError("empty_text")
+    used = len(draft.description_text) + (2 if draft.description else 0)
+    if used + len(text) > DESCRIPTION_MAX_CHARS:
+        raise IntakeError(
+            "description_too_long", limit=DESCRIPTION_MAX_CHARS, left=max(0, DESCRIPTION_MAX_CHARS - used)
+        )
+    return draft._with(description=(*draft.description, text))
+
+
+def clear_description(draft: Draft) -> Draft:
+    if draft.step != Step.DESCRIPTION:
+        raise IntakeError("stale")
+    return draft._with(description=())
+
+
+def finish_description(draft: Draft) -> Draft:
+    if draft.step != Step.DESCRIPTION:
+        raise IntakeError("stale")
+    if letter_count(draft.description_text) < DESCRIPTION_MIN_LETTERS:
+        raise IntakeError("description_too_short", minimum=DESCRIPTION_MIN_LETTERS)
+    return _done(draft, Step.DESCRIPTION)
+
+
+def add_evidence(draft: Draft, item: Evidence) -> Draft:
+    """Photos, videos, voice notes and documents are accepted at any step of the intake."""
+    if item.kind not in EVIDENCE_KINDS:
+        raise IntakeError("unsupported_media")
+    if any(e.file_unique_id == item.file_unique_id for e in draft.evidence):
+        return draft  # the same file sent twice (or a redelivered update): keep one
+    if len(draft.evidence) >= EVIDENCE_MAX:
+        raise IntakeError("evidence_full", limit=EVIDENCE_MAX)
+    return draft._with(evidence=(*draft.evidence, item))
+
+
+def remember_media_group(draft: Draft, media_group_id: str | None) -> Draft:
+    return dataclasses.replace(draft, media_group_id=media_group_id)
+
+
+def remove_evidence(draft: Draft) -> Draft:
+    if draft.step != Step.EVIDENCE:
+        raise IntakeError("stale")
+    return draft._with(evidence=())
+
+
+def finish_evidence(draft: Draft) -> Draft:
+    if draft.step != Step.EVIDENCE:
+        raise IntakeError("stale")
+    return _done(draft, Step.EVIDENCE)
+
+
+def set_location(draft: Draft, latitude: float, longitude: float) -> Draft:
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise IntakeError("unknown_choice")
+    return draft._with(location=Location(latitude, longitude))
+
+
+def set_contact(draft: Draft, mode: ContactMode, phone: str | None = None) -> Draft:
+    if draft.step != Step.CONTACT:
+        raise IntakeError("stale")
+    if (mode == ContactMode.ANONYMOUS) != (phone is None):
+        raise IntakeError("unknown_choice")
+    return _done(draft, Step.CONTACT, contact_mode=mode, phone=phone)
+
+
+def edit(draft: Draft, step: Step) -> Draft:
+    if draft.step != Step.REVIEW:
+        raise IntakeError("stale")
+    if step not in EDITABLE:
+        raise IntakeError("unknown_choice")
+    return draft._with(step=step, editing=True)
+
+
+def ready_to_submit(draft: Draft) -> None:
+    if draft.step != Step.REVIEW:
+        raise IntakeError("stale")
+    if draft.missing():
+        raise IntakeError("incomplete")

@@ -1,0 +1,275 @@
+"""The outbox sender: delivers queued Bot API calls, in order per chat, within Telegram's limits.
+
+- Order: a chat's messages go out strictly in the order they were queued; a message waiting for a
+  retry holds back the later ones of the same chat only.
+- Limits: sliding windows per chat and for notifications overall (bot.ratelimit).
+- Failures: 429 waits `retry_after` for that chat only; network errors, timeouts and 5xx retry with
+  capped exponential backoff for as long as Telegram is down; 400/403 are permanent: the message is
+  parked with the reason (and a hook lets the routing layer react); a group upgraded to a
+  supergroup moves its queue to the new chat id.
+- Crashes: a row is marked sent only after Telegram accepted it, so after a kill every message is
+  delivered; one that Telegram accepted just before the kill is sent again (each notification
+  names its tracking number, so a duplicate is recognisable).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+from telegram import Bot
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.ratelimit import ChatLimiters, TelegramLimits
+from db.database import Database, Tx
+from db.repositories import outbox
+from db.repositories.outbox import OutboxRow
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 60.0
+# "Edit to the same content" after a double tap or a retry: the message already says it.
+_HARMLESS = ("message is not modified",)
+
+PermanentFailureHook = Callable[[Tx, OutboxRow, str], Awaitable[None]]
+MigrationHook = Callable[[Tx, int, int], Awaitable[None]]
+
+
+async def _no_failure_hook(tx: Tx, row: OutboxRow, error: str) -> None:
+    return None
+
+
+async def _no_migration_hook(tx: Tx, old: int, new: int) -> None:
+    return None
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        *,
+        limits: TelegramLimits | None = None,
+        concurrency: int = 64,
+        on_permanent_failure: PermanentFailureHook = _no_failure_hook,
+        on_chat_migrated: MigrationHook = _no_migration_hook,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._bot = bot
+        self._db = db
+        self._limiters = ChatLimiters(limits or TelegramLimits())
+        self._concurrency = concurrency
+        self._on_permanent_failure = on_permanent_failure
+        self._on_chat_migrated = on_chat_migrated
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._queues: dict[int, deque[OutboxRow]] = {}
+        self._heap: list[tuple[float, int, int]] = []  # (when, tiebreak, chat_id)
+        self._scheduled: set[int] = set()
+        self._in_flight: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loaded_up_to = 0
+        self._counter = itertools.count()
+        self._stopping = False
+        self._rows_committed = True
+        self._last_load = 0.0
+        self.sent = 0  # for benchmarks and tests
+
+    def wake(self) -> None:
+        """New rows were committed: look for them now rather than at the next timeout."""
+        self._rows_committed = True
+        self._wake.set()
+
+    @property
+    def backlog(self) -> int:
+        return sum(len(q) for q in self._queues.values())
+
+    async def run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            # Rows may also come from another process (an admin command): look at least every second.
+            if self._rows_committed or self._clock() - self._last_load >= 1.0:
+                self._rows_committed = False
+                self._last_load = self._clock()
+                await self._load_new()
+            self._dispatch_due()
+            await self._sleep_until_next()
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Finish the calls in flight (the rest stay queued in the database)."""
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=timeout)
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until nothing is queued (tests and benchmarks)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            await self._load_new()
+            if not self.backlog and not self._in_flight:
+                return True
+            await asyncio.sleep(0.02)
+        return False
+
+    # --- scheduling -------------------------------------------------------------------------------
+
+    async def _load_new(self) -> None:
+        while True:
+            async with self._db.read() as tx:
+                rows = await outbox.pending_after(tx, self._loaded_up_to)
+            if not rows:
+                return
+            for row in rows:
+                self._loaded_up_to = max(self._loaded_up_to, row.id)
+                self._queues.setdefault(row.chat_id, deque()).append(row)
+                self._schedule(row.chat_id, 0.0)
+
+    def _schedule(self, chat_id: int, delay: float) -> None:
+        if chat_id in self._scheduled or chat_id in self._in_flight or chat_id not in self._queues:
+            return
+        self._scheduled.add(chat_id)
+        heapq.heappush(self._heap, (self._clock() + delay, next(self._counter), chat_id))
+
+    def _dispatch_due(self) -> None:
+        now = self._clock()
+        postponed = []
+        while self._heap and self._heap[0][0] <= now and len(self._tasks) < self._concurrency:
+            _, _, chat_id = heapq.heappop(self._heap)
+            self._scheduled.discard(chat_id)
+            queue = self._queues.get(chat_id)
+            if not queue:
+                continue
+            head = queue[0]
+            notify = head.priority == "notify"
+            wait = max(head.next_attempt_at - time.time(), self._limiters.wait(chat_id, notify, now))
+            if wait > 0:
+                postponed.append((chat_id, wait))
+                continue
+            self._limiters.record(chat_id, notify, now)
+            self._in_flight.add(chat_id)
+            task = asyncio.create_task(self._send_head(chat_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._task_done)
+        for chat_id, wait in postponed:
+            self._schedule(chat_id, wait)
+        if self._limiters.size > 5000:
+            self._limiters.forget_idle(now)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception():
+            log.error("outbox task failed", exc_info=task.exception())
+        self._wake.set()
+
+    async def _sleep_until_next(self) -> None:
+        if self._stopping:
+            return
+        timeout = 1.0
+        if self._heap and len(self._tasks) < self._concurrency:
+            timeout = min(timeout, max(0.0, self._heap[0][0] - self._clock()))
+        if timeout <= 0:
+            await asyncio.sleep(0)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+
+    # --- sending ------------------------------------------------------------------------------------
+
+    async def _send_head(self, chat_id: int) -> None:
+        queue = self._queues[chat_id]
+        row = queue[0]
+        retry_in: float | None = None
+        try:
+            params = await self._params(row)
+            result = await self._bot.do_api_request(row.method, api_kwargs=params)
+        except ChatMigrated as error:
+            await self._migrate(chat_id, int(error.new_chat_id))
+            return
+        except RetryAfter as error:
+            retry_in = _seconds(error.retry_after)
+            await self._retry_later(row, retry_in, f"429: {error.message}")
+        except (BadRequest, Forbidden, InvalidToken) as error:  # BadRequest is a NetworkError: first
+            if any(h in error.message for h in _HARMLESS):
+                await self._mark_sent(row, None)
+            else:
+                await self._park(row, f"{type(error).__name__}: {error.message}")
+            queue.popleft()
+        except (NetworkError, TelegramError) as error:
+            retry_in = min(MAX_BACKOFF, 2.0 ** min(row.attempts, 6)) * random.uniform(0.5, 1.0)
+            await self._retry_later(row, retry_in, f"{type(error).__name__}: {error.message}")
+        else:
+            message_id = result.get("message_id") if isinstance(result, dict) else None
+            await self._mark_sent(row, message_id)
+            queue.popleft()
+            self.sent += 1
+        finally:
+            self._in_flight.discard(chat_id)
+        if queue:
+            self._schedule(chat_id, retry_in or 0.0)
+        else:
+            self._queues.pop(chat_id, None)
+
+    async def _params(self, row: OutboxRow) -> dict[str, Any]:
+        params = dict(row.params)
+        params["chat_id"] = row.chat_id
+        # A message threaded under one queued earlier (e.g. evidence under a complaint card): the
+        # earlier one was sent first (same chat, in order), so its message id is known by now.
+        reply_to_row = params.pop("reply_to_outbox", None)
+        if reply_to_row is not None:
+            async with self._db.read() as tx:
+                message_id = await outbox.message_id_of(tx, int(reply_to_row))
+            if message_id is not None:
+                params["reply_parameters"] = {"message_id": message_id, "allow_sending_without_reply": True}
+        return params
+
+    async def _mark_sent(self, row: OutboxRow, message_id: int | None) -> None:
+        async with self._db.transaction() as tx:
+            await outbox.mark_sent(tx, row.id, message_id)
+
+    async def _retry_later(self, row: OutboxRow, delay: float, error: str) -> None:
+        log.warning("outbox %s to %s: %s; retrying in %.1fs", row.id, row.chat_id, error, delay)
+        next_at = time.time() + delay
+        async with self._db.transaction() as tx:
+            await outbox.mark_retry(tx, row.id, next_at, error)
+        queue = self._queues[row.chat_id]
+        queue[0] = replace(row, attempts=row.attempts + 1, next_attempt_at=next_at)
+
+    async def _park(self, row: OutboxRow, error: str) -> None:
+        log.error("outbox %s to %s parked: %s", row.id, row.chat_id, error)
+        async with self._db.transaction() as tx:
+            await outbox.mark_failed(tx, row.id, error)
+            await self._on_permanent_failure(tx, row, error)
+
+    async def _migrate(self, old: int, new: int) -> None:
+        log.warning("chat %s became supergroup %s: moving its queue", old, new)
+        async with self._db.transaction() as tx:
+            await outbox.move_chat(tx, old, new)
+            await self._on_chat_migrated(tx, old, new)
+        moved = self._queues.pop(old, deque())
+        merged = sorted([*self._queues.get(new, ()), *(replace(r, chat_id=new) for r in moved)], key=lambda r: r.id)
+        self._queues[new] = deque(merged)
+        self._scheduled.discard(old)
+        self._in_flight.discard(old)
+        self._schedule(new, 0.0)
+
+
+def _seconds(value: Any) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)

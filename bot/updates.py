@@ -1,0 +1,144 @@
+"""Getting updates from Telegram without losing any, and handling many chats at once.
+
+python-telegram-bot's Updater confirms a batch of updates (by asking for the next offset) before
+handling it: a crash then loses everything fetched but not yet handled. Here every batch is first
+committed to the `inbox` table and only then confirmed; after a restart the unprocessed rows are
+handled first. The first write transaction of a handler marks its update processed atomically
+with its effects (db.database.current_update_id), so a crash can neither lose nor repeat it.
+
+Handling: updates of one chat strictly in order (a conversation), different chats concurrently (a
+Bot API round trip takes ~100 ms; one at a time would cap the bot at ~10 updates a second).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import deque
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
+from telegram.ext import Application
+
+from db.database import Database, current_update_id
+from db.repositories import inbox
+from db.repositories.inbox import InboxItem
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+PRUNE_AFTER = 2 * 24 * 3600.0
+
+
+def chat_key(update: Update) -> str:
+    """Updates sharing a key are handled in arrival order."""
+    if update.effective_chat is not None:
+        return f"c{update.effective_chat.id}"
+    if update.effective_user is not None:
+        return f"u{update.effective_user.id}"
+    return "-"
+
+
+class UpdatePump:
+    def __init__(self, app: Application, db: Database, *, poll_timeout: int = 25, max_concurrent: int = 256) -> None:
+        self._app = app
+        self._db = db
+        self._poll_timeout = poll_timeout
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self._queues: dict[str, deque[InboxItem]] = {}
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._stopping = asyncio.Event()
+        self.processed = 0  # for benchmarks and tests
+
+    async def run(self) -> None:
+        """Handle what an earlier run left, then poll until stopped."""
+        async with self._db.read() as tx:
+            for item in await inbox.pending(tx):
+                self._enqueue(item)
+        offset: int | None = None
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                updates = await self._app.bot.get_updates(
+                    offset=offset, timeout=self._poll_timeout, allowed_updates=ALLOWED_UPDATES
+                )
+                failures = 0
+            except InvalidToken:
+                raise
+            except Conflict as error:
+                failures += 1
+                log.error("another process is polling with this bot token (%s); only one may run", error.message)
+                await self._pause(failures)
+                continue
+            except (NetworkError, TimedOut) as error:
+                failures += 1
+                log.warning("getUpdates failed (%s); retrying", error)
+                await self._pause(failures)
+                continue
+            if updates:
+                await self._store(updates)
+                offset = max(u.update_id for u in updates) + 1
+
+    async def _store(self, updates: tuple[Update, ...]) -> None:
+        items = [InboxItem(u.update_id, chat_key(u), json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
+        async with self._db.transaction() as tx:
+            fresh = await inbox.store(tx, items)
+        for item in fresh:
+            self._enqueue(item)
+
+    async def _pause(self, failures: int) -> None:
+        delay = min(30.0, 0.5 * 2 ** min(failures, 6))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), delay)
+
+    def _enqueue(self, item: InboxItem) -> None:
+        self._queues.setdefault(item.chat_key, deque()).append(item)
+        if item.chat_key not in self._workers:
+            self._workers[item.chat_key] = asyncio.create_task(self._work(item.chat_key))
+
+    async def _work(self, key: str) -> None:
+        queue = self._queues[key]
+        try:
+            while queue:
+                item = queue[0]
+                async with self._slots:
+                    await self._handle(item)
+                queue.popleft()
+        finally:
+            self._workers.pop(key, None)
+            if not queue:
+                self._queues.pop(key, None)
+
+    async def _handle(self, item: InboxItem) -> None:
+        token = current_update_id.set(item.update_id)
+        try:
+            update = Update.de_json(json.loads(item.payload), self._app.bot)
+            await self._app.process_update(update)  # handler errors go to the error handler
+        except Exception:  # an update that cannot even be parsed must not block its chat forever
+            log.exception("update %s could not be handled", item.update_id)
+        finally:
+            current_update_id.reset(token)
+        # Handlers that changed nothing (or failed) still must not run again after a restart.
+        async with self._db.transaction() as tx:
+            await inbox.mark_processed(tx, item.update_id)
+        self.processed += 1
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop polling; let the updates being handled finish (the rest wait in the inbox)."""
+        self._stopping.set()
+        for queue in self._queues.values():
+            while len(queue) > 1:  # keep the one in progress
+                queue.pop()
+        if self._workers:
+            await asyncio.wait(list(self._workers.values()), timeout=timeout)
+
+    async def prune(self) -> int:
+        async with self._db.transaction() as tx:
+            return await inbox.prune(tx, time.time() - PRUNE_AFTER)
+
+    @property
+    def backlog(self) -> int:
+        return sum(len(q) for q in self._queues.values())

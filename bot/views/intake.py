@@ -1,0 +1,352 @@
+"""The intake's screens: one prompt per step, the review, and the receipt with the tracking number.
+
+Choice steps (category, place) use inline buttons and are edited in place; typing steps
+(description, evidence, contact) use a reply keyboard, whose big buttons stay at the bottom of a
+small phone's screen while the citizen types or attaches files.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from html import escape
+
+from bot import callbacks
+from bot.domain import phone as phones
+from bot.domain import tracking
+from bot.domain.categories import Categories
+from bot.domain.complaint import Complaint
+from bot.domain.intake import DESCRIPTION_MAX_CHARS, EVIDENCE_MAX, ContactMode, Draft, Step
+from bot.domain.places import Gazetteer, Match, label, path_label
+from bot.i18n import N_, Translator
+from bot.outgoing import REMOVE_KEYBOARD, Button, Screen, inline_keyboard, reply_keyboard, user_text
+from bot.views.common import emergency_line
+
+PAGE_SIZE = 16  # two columns of eight: fits a small phone's screen without scrolling far
+
+STEP_NUMBER = {
+    Step.CATEGORY: 1,
+    Step.PROVINCE: 2,
+    Step.DISTRICT: 2,
+    Step.COMMUNE: 2,
+    Step.DESCRIPTION: 3,
+    Step.EVIDENCE: 4,
+    Step.CONTACT: 5,
+    Step.REVIEW: 6,
+}
+STEP_COUNT = 6
+
+EVIDENCE_NAMES = {
+    "photo": N_("photo"),
+    "video": N_("video"),
+    "voice": N_("voice message"),
+    "audio": N_("audio file"),
+    "document": N_("document"),
+    "video_note": N_("video message"),
+    "animation": N_("animation"),
+}
+
+
+class ReplyButtons:
+    """Labels of the reply-keyboard buttons; typed text equal to one of them means that button."""
+
+    DONE = N_("✅ Done")
+    SKIP = N_("⏭ Skip")
+    BACK = N_("⬅️ Back")
+    CANCEL = N_("✖️ Cancel")
+    SHARE_PHONE = N_("📱 Share my phone number")
+    ANONYMOUS = N_("🙈 Stay anonymous")
+    SEND_LOCATION = N_("📍 Send my location")
+
+
+def _title(t: Translator, step: Step, title: str) -> str:
+    counter = t("Step %(step)s of %(total)s", step=t.number(STEP_NUMBER[step]), total=t.number(STEP_COUNT))
+    return f"<b>{title}</b>  <i>({counter})</i>"
+
+
+def _nav(t: Translator, seq: int) -> list[Button]:
+    return [
+        Button(t(ReplyButtons.BACK), callbacks.intake(seq, "back")),
+        Button(t(ReplyButtons.CANCEL), callbacks.intake(seq, "cancel")),
+    ]
+
+
+def category_prompt(t: Translator, seq: int, categories: Categories) -> Screen:
+    text = "\n".join(
+        [
+            _title(t, Step.CATEGORY, t("New complaint: what is it about?")),
+            t("Choose the kind of problem."),
+            "",
+            emergency_line(t),
+        ]
+    )
+    rows = [[Button(c.label(t.lang), callbacks.intake(seq, "cat", c.key))] for c in categories.active()]
+    return Screen(text, inline_keyboard([*rows, _nav(t, seq)]))
+
+
+def location_offer(t: Translator) -> Screen:
+    """Sent once when the place steps begin: the location button only exists on reply keyboards."""
+    text = t("If you are at the place now, you can also send its location with the button below (optional).")
+    keyboard = reply_keyboard([[Button(t(ReplyButtons.SEND_LOCATION), request_location=True)]])
+    return Screen("📍 " + text, keyboard)
+
+
+def _paged(t: Translator, seq: int, level: str, parent: str, items: list[Button], page: int) -> list[list[Button]]:
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    chunk = items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    rows = [chunk[i : i + 2] for i in range(0, len(chunk), 2)]
+    if pages > 1:
+        pager = []
+        if page > 0:
+            pager.append(Button("◀️ " + t.number(page), callbacks.intake(seq, "page", level, parent or "0", page - 1)))
+        pager.append(
+            Button(
+                t("Page %(page)s of %(pages)s", page=t.number(page + 1), pages=t.number(pages)),
+                callbacks.intake(seq, "noop"),
+            )
+        )
+        if page < pages - 1:
+            pager.append(
+                Button(t.number(page + 2) + " ▶️", callbacks.intake(seq, "page", level, parent or "0", page + 1))
+            )
+        rows.append(pager)
+    return rows
+
+
+def place_prompt(t: Translator, seq: int, draft: Draft, gazetteer: Gazetteer, page: int = 0) -> Screen:
+    step = draft.step
+    if step == Step.PROVINCE:
+        question = t("Where did it happen? Choose the province or capital, or type its name.")
+        places, parent = gazetteer.provinces(), ""
+    elif step == Step.DISTRICT:
+        assert draft.province
+        question = t(
+            "Choose the district, khan or town in %(province)s, or type its name.",
+            province=escape(path_label(draft.province, t.lang)),
+        )
+        places, parent = gazetteer.children(draft.province), draft.province
+    else:
+        assert draft.district
+        question = t(
+            "Choose the commune or sangkat in %(district)s, or type its name.",
+            district=escape(path_label(draft.district, t.lang)),
+        )
+        places, parent = gazetteer.children(draft.district), draft.district
+    lines = [_title(t, step, t("Place")), question]
+    if draft.location:
+        lines.append("📍 " + t("Location received."))
+    items = [Button(label(p, t.lang), callbacks.intake(seq, "place", p.code)) for p in places]
+    rows = _paged(t, seq, step.value, parent, items, page)
+    return Screen("\n".join(lines), inline_keyboard([*rows, _nav(t, seq)]))
+
+
+def place_matches(t: Translator, seq: int, typed: str, matches: list[Match]) -> Screen:
+    text = t("Several places match “%(typed)s”. Which one?", typed=user_text(typed))
+    rows = [
+        [Button(path_label(m.place.code, t.lang)[:60], callbacks.intake(seq, "place", m.place.code))] for m in matches
+    ]
+    return Screen(text, inline_keyboard([*rows, _nav(t, seq)]))
+
+
+def place_not_found(t: Translator, typed: str) -> Screen:
+    return Screen(
+        t(
+            "No place called “%(typed)s” was found. Check the spelling, or choose from the list above.",
+            typed=user_text(typed),
+        )
+    )
+
+
+def answered(t: Translator, title: str, answer: str) -> Screen:
+    """What a choice message becomes once answered: the transcript keeps the answer, not the buttons."""
+    return Screen(f"✅ <b>{title}:</b> {answer}")
+
+
+def category_answer(t: Translator, categories: Categories, key: str) -> Screen:
+    category = categories.get(key)
+    return answered(t, t("Category"), escape(category.label(t.lang) if category else key))
+
+
+def place_answer(t: Translator, code: str) -> Screen:
+    return answered(t, t("Place"), escape(path_label(code, t.lang)))
+
+
+def _typing_keyboard(t: Translator, first: str | None, *, placeholder: str | None = None) -> dict:
+    rows = [[Button(t(first))]] if first else []
+    return reply_keyboard([*rows, [Button(t(ReplyButtons.BACK)), Button(t(ReplyButtons.CANCEL))]], placeholder)
+
+
+def description_prompt(t: Translator, draft: Draft) -> Screen:
+    lines = [
+        _title(t, Step.DESCRIPTION, t("What happened?")),
+        t(
+            "Describe it in your own words: what happened, when, where exactly, and who was involved. "
+            "You can send several messages."
+        ),
+    ]
+    if draft.description:
+        lines += [
+            "",
+            t(
+                "Already written: %(count)s characters. Send more text, or press ✅ Done.",
+                count=t.number(len(draft.description_text)),
+            ),
+        ]
+    placeholder = t("Type what happened…")
+    return Screen("\n".join(lines), _typing_keyboard(t, ReplyButtons.DONE, placeholder=placeholder))
+
+
+def description_saved(t: Translator, draft: Draft) -> Screen:
+    text = t(
+        "✍️ Saved (%(count)s of %(max)s characters). Send more, or press ✅ Done when you have finished.",
+        count=t.number(len(draft.description_text)),
+        max=t.number(DESCRIPTION_MAX_CHARS),
+    )
+    return Screen(text)
+
+
+def evidence_prompt(t: Translator, draft: Draft) -> Screen:
+    lines = [
+        _title(t, Step.EVIDENCE, t("Evidence (optional)")),
+        t(
+            "Send photos, videos, voice messages or documents, up to %(max)s. Press ✅ Done when finished, or ⏭ Skip.",
+            max=t.number(EVIDENCE_MAX),
+        ),
+    ]
+    if draft.evidence:
+        lines += ["", t("Received so far: %(items)s.", items=evidence_summary(t, draft.evidence))]
+    first = ReplyButtons.DONE if draft.evidence else ReplyButtons.SKIP
+    return Screen("\n".join(lines), _typing_keyboard(t, first))
+
+
+def evidence_saved(t: Translator, draft: Draft, *, album: bool = False) -> Screen:
+    if album:  # the album's other files are still arriving: counts would be wrong in a second
+        text = t("📎 Saving your files. Send more, or press ✅ Done.")
+    else:
+        text = t(
+            "📎 Saved: %(items)s (%(count)s of %(max)s). Send more, or press ✅ Done.",
+            items=evidence_summary(t, draft.evidence),
+            count=t.number(len(draft.evidence)),
+            max=t.number(EVIDENCE_MAX),
+        )
+    return Screen(text, _typing_keyboard(t, ReplyButtons.DONE) if draft.step == Step.EVIDENCE else None)
+
+
+def evidence_summary(t: Translator, evidence: tuple) -> str:
+    counts = Counter(e.kind for e in evidence)
+    return ", ".join(f"{t.number(n)} {t(EVIDENCE_NAMES.get(kind, kind))}" for kind, n in counts.items())
+
+
+def contact_prompt(t: Translator) -> Screen:
+    lines = [
+        _title(t, Step.CONTACT, t("How can the police reach you?")),
+        t(
+            "• 📱 Share your phone number with the button below, or type a number. "
+            "The officers handling your complaint will see it, so they can call you."
+        ),
+        t(
+            "• 🙈 Or stay anonymous: the police post will not see your name, username or phone number. "
+            "You can still talk with them through this bot."
+        ),
+        "",
+        t(
+            "Only the Ministry of Interior's complaint team can look up who filed a complaint, and every such "
+            "look-up is recorded."
+        ),
+    ]
+    keyboard = reply_keyboard(
+        [
+            [Button(t(ReplyButtons.SHARE_PHONE), request_contact=True)],
+            [Button(t(ReplyButtons.ANONYMOUS))],
+            [Button(t(ReplyButtons.BACK)), Button(t(ReplyButtons.CANCEL))],
+        ],
+        t("Or type a phone number…"),
+    )
+    return Screen("\n".join(lines), keyboard)
+
+
+def contact_answer(t: Translator, draft: Draft) -> Screen:
+    """Confirms the contact choice and takes the reply keyboard away before the review."""
+    if draft.contact_mode == ContactMode.ANONYMOUS:
+        text = "✅ " + t("You will stay anonymous.")
+    else:
+        text = "✅ " + t("Phone number: %(phone)s", phone=phones.display(draft.phone or ""))
+    return Screen(text, REMOVE_KEYBOARD)
+
+
+def review(t: Translator, seq: int, draft: Draft, categories: Categories, gazetteer: Gazetteer) -> Screen:
+    category = categories.get(draft.category or "")
+    missing = "<i>" + t("missing") + "</i>"
+    lines = [
+        _title(t, Step.REVIEW, t("Please check your complaint")),
+        "",
+        "<b>" + t("Category") + ":</b> " + (escape(category.label(t.lang)) if category else missing),
+        "<b>" + t("Place") + ":</b> " + (escape(path_label(draft.commune, t.lang)) if draft.commune else missing),
+    ]
+    if draft.location:
+        lines.append("📍 " + t("Location pin attached"))
+    lines += [
+        "<b>" + t("What happened") + ":</b>",
+        user_text(draft.description_text) if draft.description else missing,
+        "<b>" + t("Evidence") + ":</b> " + (evidence_summary(t, draft.evidence) if draft.evidence else t("none")),
+        "<b>" + t("Contact") + ":</b> " + _contact_line(t, draft, missing),
+        "",
+        t("Press ✅ Submit to send it, or ✏️ to change a part."),
+    ]
+    edit_row = [
+        Button("✏️ " + t("Category"), callbacks.intake(seq, "edit", Step.CATEGORY.value)),
+        Button("✏️ " + t("Place"), callbacks.intake(seq, "edit", Step.PROVINCE.value)),
+    ]
+    edit_row2 = [
+        Button("✏️ " + t("What happened"), callbacks.intake(seq, "edit", Step.DESCRIPTION.value)),
+        Button("✏️ " + t("Evidence"), callbacks.intake(seq, "edit", Step.EVIDENCE.value)),
+    ]
+    keyboard = inline_keyboard(
+        [
+            edit_row,
+            edit_row2,
+            [Button("✏️ " + t("Contact"), callbacks.intake(seq, "edit", Step.CONTACT.value))],
+            [Button(t("✅ Submit"), callbacks.intake(seq, "submit"))],
+            [Button(t(ReplyButtons.CANCEL), callbacks.intake(seq, "cancel"))],
+        ]
+    )
+    return Screen("\n".join(lines), keyboard)
+
+
+def _contact_line(t: Translator, draft: Draft, missing: str) -> str:
+    if draft.contact_mode is None:
+        return missing
+    if draft.contact_mode == ContactMode.ANONYMOUS:
+        return t("anonymous: the police post will not see who you are")
+    return t("%(phone)s: the officers handling it will see this number", phone=phones.display(draft.phone or ""))
+
+
+def receipt(t: Translator, complaint: Complaint, gazetteer: Gazetteer) -> Screen:
+    number = tracking.display(complaint.tracking_no, t.lang)
+    lines = [
+        "✅ <b>" + t("Your complaint has been filed.") + "</b>",
+        "",
+        t("Tracking number: %(number)s", number=f"<b>{number}</b>"),
+        t("Keep this number. You can check your complaint at any time with /status %(number)s", number=number),
+        "",
+        t(
+            "What happens next: your complaint goes to the police responsible for %(place)s. "
+            "You will get a message here when they acknowledge it, when they reply, and when it is resolved.",
+            place=escape(path_label(complaint.commune_code, t.lang)),
+        ),
+    ]
+    keyboard = inline_keyboard([[Button(t("🏠 Menu"), callbacks.encode("m", "home"))]])
+    return Screen("\n".join(lines), keyboard)
+
+
+def confirm_cancel(t: Translator, seq: int) -> Screen:
+    text = t("Discard this complaint? Everything you have written for it will be deleted.")
+    keyboard = inline_keyboard(
+        [
+            [
+                Button(t("🗑 Yes, discard it"), callbacks.intake(seq, "discard")),
+                Button(t("↩️ No, continue"), callbacks.intake(seq, "keep")),
+            ]
+        ]
+    )
+    return Screen(text, keyboard)

@@ -1,0 +1,128 @@
+"""A citizen's view of their own complaints: one complaint with its history, and the list."""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot import callbacks
+from bot.domain import tracking
+from bot.domain.categories import Categories
+from bot.domain.complaint import Complaint, Status
+from bot.domain.places import path_label
+from bot.i18n import N_, Translator
+from bot.outgoing import Button, Screen, inline_keyboard
+from db.repositories.complaints import Event
+
+PAGE_SIZE = 5
+HISTORY_SHOWN = 10  # the latest events; older ones are summarised by a count
+
+STATUS_LABELS = {
+    Status.SUBMITTED: N_("Filed: waiting for the police to acknowledge it"),
+    Status.ACKNOWLEDGED: N_("Acknowledged: an officer is handling it"),
+    Status.RESOLVED: N_("Resolved"),
+    Status.REJECTED: N_("Rejected"),
+}
+STATUS_ICONS = {Status.SUBMITTED: "🕓", Status.ACKNOWLEDGED: "👮", Status.RESOLVED: "✅", Status.REJECTED: "⛔"}
+
+ACTION_LABELS = {
+    "filed": N_("Complaint filed"),
+}
+
+
+def _category(t: Translator, categories: Categories, key: str) -> str:
+    category = categories.get(key)
+    return escape(category.label(t.lang) if category else key)
+
+
+def complaint_detail(t: Translator, complaint: Complaint, events: list[Event], categories: Categories) -> Screen:
+    number = tracking.display(complaint.tracking_no, t.lang)
+    lines = [
+        "<b>" + t("Complaint %(number)s", number=number) + "</b>",
+        "",
+        "<b>" + t("Status") + ":</b> " + STATUS_ICONS[complaint.status] + " " + t(STATUS_LABELS[complaint.status]),
+        "<b>" + t("Category") + ":</b> " + _category(t, categories, complaint.category),
+        "<b>" + t("Place") + ":</b> " + escape(path_label(complaint.commune_code, t.lang)),
+        "<b>" + t("Filed") + ":</b> " + t.datetime(complaint.created_at),
+        "<b>" + t("Last change") + ":</b> " + t.datetime(complaint.updated_at),
+        "",
+        "<b>" + t("History") + "</b>",
+    ]
+    hidden = len(events) - HISTORY_SHOWN
+    if hidden > 0:
+        lines.append("… " + t.plural("%(num)s earlier event", "%(num)s earlier events", hidden))
+    for event in events[-HISTORY_SHOWN:]:
+        lines.append(f"• {t.datetime(event.at)}: {t(ACTION_LABELS.get(event.action, event.action))}")
+    keyboard = inline_keyboard(
+        [
+            [
+                Button(t("📋 My complaints"), callbacks.encode("m", "mine")),
+                Button(t("🏠 Menu"), callbacks.encode("m", "home")),
+            ]
+        ]
+    )
+    return Screen("\n".join(lines), keyboard)
+
+
+def my_complaints(t: Translator, complaints: list[Complaint], total: int, page: int, categories: Categories) -> Screen:
+    if total == 0:
+        text = t("You have not filed any complaint yet.")
+        keyboard = inline_keyboard(
+            [
+                [Button(t("📝 File a complaint"), callbacks.encode("m", "new"))],
+                [Button(t("🏠 Menu"), callbacks.encode("m", "home"))],
+            ]
+        )
+        return Screen(text, keyboard)
+    pages = -(-total // PAGE_SIZE)
+    lines = [
+        "<b>"
+        + t("My complaints")
+        + "</b>  "
+        + t("(page %(page)s of %(pages)s)", page=t.number(page + 1), pages=t.number(pages)),
+        "",
+    ]
+    rows = []
+    for complaint in complaints:
+        number = tracking.display(complaint.tracking_no, t.lang)
+        lines.append(
+            f"{STATUS_ICONS[complaint.status]} <b>{number}</b> · {_category(t, categories, complaint.category)} · "
+            f"{t.date(complaint.created_at)}\n    {t(STATUS_LABELS[complaint.status])}"
+        )
+        rows.append([Button(f"🔎 {number}", callbacks.encode("sc", complaint.tracking_no))])
+    pager = []
+    if page > 0:
+        pager.append(Button("◀️", callbacks.encode("mc", page - 1)))
+    if page < pages - 1:
+        pager.append(Button("▶️", callbacks.encode("mc", page + 1)))
+    rows += [pager, [Button(t("🏠 Menu"), callbacks.encode("m", "home"))]]
+    return Screen("\n".join(lines), inline_keyboard(rows))
+
+
+def ask_number(t: Translator) -> Screen:
+    return Screen(
+        t(
+            "Please type the tracking number of your complaint, e.g. %(example)s",
+            example=tracking.display(tracking.EXAMPLE, t.lang),
+        )
+    )
+
+
+def not_found(t: Translator, typed_number: str) -> Screen:
+    # Deliberately the same answer for "no such number" and "someone else's number".
+    return Screen(
+        t(
+            "No complaint with the number %(number)s was found among your complaints.",
+            number=tracking.display(typed_number, t.lang),
+        )
+    )
+
+
+def bad_number(t: Translator, reason: str) -> Screen:
+    if reason == tracking.TrackingInput.BAD_CHECK_DIGIT:
+        text = t("That number is not right: please check it. A digit may be mistyped or two digits swapped.")
+    else:
+        text = t(
+            "A tracking number has 10 digits, e.g. %(example)s. Please check it and try again.",
+            example=tracking.display(tracking.EXAMPLE, t.lang),
+        )
+    return Screen(text)

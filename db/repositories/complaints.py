@@ -1,0 +1,169 @@
+"""Filed complaints, their evidence and their append-only event history."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain import tracking
+from bot.domain.complaint import Complaint, NewComplaint, Status
+from db.database import Row, Tx
+
+_COLUMNS = (
+    "id, tracking_no, citizen_id, category, province_code, district_code, commune_code, description, "
+    "contact_mode, phone, lang, status, created_at, updated_at, latitude, longitude"
+)
+
+
+def _complaint(row: Row) -> Complaint:
+    values = dict(row)
+    values["status"] = Status(values["status"])
+    return Complaint(**values)
+
+
+@dataclass(frozen=True)
+class Event:
+    at: float
+    actor_kind: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    unit_code: str | None
+    detail: dict[str, Any]
+
+
+async def file(tx: Tx, new: NewComplaint, gazetteer_year: int) -> Complaint:
+    """Insert the complaint with a fresh tracking number, its evidence and its first event."""
+    draft = new.draft
+    now = time.time()
+    location = draft.location
+    number = tracking.generate()
+    # Check-then-insert is race-free here: the database runs one transaction at a time.
+    while await tx.fetchval("SELECT 1 FROM complaints WHERE tracking_no = ?", (number,)):
+        number = tracking.generate()
+    complaint_id = await tx.insert(
+        "INSERT INTO complaints (tracking_no, citizen_id, draft_seq, category, province_code, district_code, "
+        "commune_code, gazetteer_year, latitude, longitude, description, contact_mode, phone, lang, status, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            number,
+            new.citizen_id,
+            new.draft_seq,
+            draft.category,
+            draft.province,
+            draft.district,
+            draft.commune,
+            gazetteer_year,
+            location.latitude if location else None,
+            location.longitude if location else None,
+            draft.description_text,
+            str(draft.contact_mode),
+            draft.phone,
+            new.lang,
+            Status.SUBMITTED,
+            now,
+            now,
+        ),
+    )
+    await tx.executemany(
+        "INSERT INTO complaint_evidence (complaint_id, position, kind, file_id, file_unique_id, message_id, caption, "
+        "file_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (complaint_id, i, e.kind, e.file_id, e.file_unique_id, e.message_id, e.caption, e.file_name)
+            for i, e in enumerate(draft.evidence)
+        ],
+    )
+    await add_event(tx, complaint_id, "citizen", new.citizen_id, "filed", None, Status.SUBMITTED, at=now)
+    found = await get(tx, complaint_id)
+    assert found is not None
+    return found
+
+
+async def add_event(
+    tx: Tx,
+    complaint_id: int,
+    actor_kind: str,
+    actor_id: int | None,
+    action: str,
+    from_status: str | None,
+    to_status: str | None,
+    *,
+    actor_role: str | None = None,
+    unit_code: str | None = None,
+    detail: dict[str, Any] | None = None,
+    at: float | None = None,
+) -> None:
+    await tx.execute(
+        "INSERT INTO complaint_events (complaint_id, at, actor_kind, actor_id, actor_role, unit_code, action, "
+        "from_status, to_status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            complaint_id,
+            at or time.time(),
+            actor_kind,
+            actor_id,
+            actor_role,
+            unit_code,
+            action,
+            from_status,
+            to_status,
+            json.dumps(detail or {}, ensure_ascii=False),
+        ),
+    )
+
+
+async def get(tx: Tx, complaint_id: int) -> Complaint | None:
+    row = await tx.fetchone(f"SELECT {_COLUMNS} FROM complaints WHERE id = ?", (complaint_id,))
+    return _complaint(row) if row else None
+
+
+async def by_draft(tx: Tx, citizen_id: int, draft_seq: int) -> Complaint | None:
+    row = await tx.fetchone(
+        f"SELECT {_COLUMNS} FROM complaints WHERE citizen_id = ? AND draft_seq = ?", (citizen_id, draft_seq)
+    )
+    return _complaint(row) if row else None
+
+
+async def of_citizen_by_number(tx: Tx, citizen_id: int, tracking_no: str) -> Complaint | None:
+    """The complaint with that number, only if this citizen filed it."""
+    row = await tx.fetchone(
+        f"SELECT {_COLUMNS} FROM complaints WHERE tracking_no = ? AND citizen_id = ?", (tracking_no, citizen_id)
+    )
+    return _complaint(row) if row else None
+
+
+async def of_citizen(tx: Tx, citizen_id: int, limit: int, offset: int = 0) -> list[Complaint]:
+    rows = await tx.fetchall(
+        f"SELECT {_COLUMNS} FROM complaints WHERE citizen_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+        (citizen_id, limit, offset),
+    )
+    return [_complaint(r) for r in rows]
+
+
+async def count_of_citizen(tx: Tx, citizen_id: int) -> int:
+    return int(await tx.fetchval("SELECT COUNT(*) FROM complaints WHERE citizen_id = ?", (citizen_id,)))
+
+
+async def evidence_count(tx: Tx, complaint_id: int) -> int:
+    return int(await tx.fetchval("SELECT COUNT(*) FROM complaint_evidence WHERE complaint_id = ?", (complaint_id,)))
+
+
+async def events(tx: Tx, complaint_id: int) -> list[Event]:
+    rows = await tx.fetchall(
+        "SELECT at, actor_kind, action, from_status, to_status, unit_code, detail FROM complaint_events "
+        "WHERE complaint_id = ? ORDER BY id",
+        (complaint_id,),
+    )
+    return [
+        Event(
+            r["at"],
+            r["actor_kind"],
+            r["action"],
+            r["from_status"],
+            r["to_status"],
+            r["unit_code"],
+            json.loads(r["detail"] or "{}"),
+        )
+        for r in rows
+    ]

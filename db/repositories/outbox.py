@@ -1,0 +1,100 @@
+"""Messages waiting to be sent, written in the same transaction as the change that caused them."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bot.outgoing import Outgoing
+from db.database import Tx
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    chat_id: int
+    method: str
+    params: dict[str, Any]
+    priority: str
+    attempts: int
+    next_attempt_at: float
+    complaint_id: int | None
+
+
+def _row(r: Any) -> OutboxRow:
+    return OutboxRow(
+        r["id"],
+        r["chat_id"],
+        r["method"],
+        json.loads(r["payload"]),
+        r["priority"],
+        r["attempts"],
+        r["next_attempt_at"],
+        r["complaint_id"],
+    )
+
+
+async def add(tx: Tx, item: Outgoing) -> int:
+    now = time.time()
+    return await tx.insert(
+        "INSERT INTO outbox (chat_id, method, payload, priority, next_attempt_at, created_at, complaint_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            item.chat_id,
+            item.method,
+            json.dumps(item.params, ensure_ascii=False),
+            item.priority,
+            now,
+            now,
+            item.complaint_id,
+        ),
+    )
+
+
+async def pending_after(tx: Tx, after_id: int, limit: int = 1000) -> list[OutboxRow]:
+    rows = await tx.fetchall(
+        "SELECT id, chat_id, method, payload, priority, attempts, next_attempt_at, complaint_id FROM outbox "
+        "WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?",
+        (after_id, limit),
+    )
+    return [_row(r) for r in rows]
+
+
+async def mark_sent(tx: Tx, row_id: int, message_id: int | None) -> None:
+    await tx.execute(
+        "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, message_id = ? WHERE id = ?",
+        (time.time(), message_id, row_id),
+    )
+
+
+async def mark_retry(tx: Tx, row_id: int, next_attempt_at: float, error: str) -> None:
+    await tx.execute(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+        (next_attempt_at, error[:500], row_id),
+    )
+
+
+async def mark_failed(tx: Tx, row_id: int, error: str) -> None:
+    """Park a message Telegram will never accept (bad request, bot removed): kept for inspection."""
+    await tx.execute(
+        "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
+        (error[:500], row_id),
+    )
+
+
+async def move_chat(tx: Tx, old_chat_id: int, new_chat_id: int) -> int:
+    """A group became a supergroup: its pending messages follow it to the new id."""
+    return await tx.execute(
+        "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND state = 'pending'", (new_chat_id, old_chat_id)
+    )
+
+
+async def message_id_of(tx: Tx, row_id: int) -> int | None:
+    return await tx.fetchval("SELECT message_id FROM outbox WHERE id = ?", (row_id,))
+
+
+async def counts(tx: Tx) -> dict[str, int]:
+    rows = await tx.fetchall("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+    return {r[0]: r[1] for r in rows}

@@ -1,0 +1,53 @@
+"""Citizens and officers as Telegram users: language choice and what they are expected to type next."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from db.database import Tx
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: int
+    lang: str | None
+    awaiting: str | None
+    draft_seq: int
+
+
+async def touch(tx: Tx, user_id: int, first_name: str | None, username: str | None) -> User:
+    """Create the user on first contact, refresh their Telegram name, and return them."""
+    now = time.time()
+    await tx.execute(
+        "INSERT INTO users (user_id, first_name, username, created_at, updated_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name, username = excluded.username",
+        (user_id, first_name, username, now, now),
+    )
+    found = await get(tx, user_id)
+    assert found is not None
+    return found
+
+
+async def get(tx: Tx, user_id: int) -> User | None:
+    row = await tx.fetchone("SELECT user_id, lang, awaiting, draft_seq FROM users WHERE user_id = ?", (user_id,))
+    return User(row["user_id"], row["lang"], row["awaiting"], row["draft_seq"]) if row else None
+
+
+async def get_lang(tx: Tx, user_id: int) -> str | None:
+    return await tx.fetchval("SELECT lang FROM users WHERE user_id = ?", (user_id,))
+
+
+async def set_lang(tx: Tx, user_id: int, lang: str) -> None:
+    await tx.execute("UPDATE users SET lang = ?, updated_at = ? WHERE user_id = ?", (lang, time.time(), user_id))
+
+
+async def set_awaiting(tx: Tx, user_id: int, awaiting: str | None) -> None:
+    await tx.execute(
+        "UPDATE users SET awaiting = ?, updated_at = ? WHERE user_id = ?", (awaiting, time.time(), user_id)
+    )
+
+
+async def next_draft_seq(tx: Tx, user_id: int) -> int:
+    await tx.execute("UPDATE users SET draft_seq = draft_seq + 1 WHERE user_id = ?", (user_id,))
+    return int(await tx.fetchval("SELECT draft_seq FROM users WHERE user_id = ?", (user_id,)))

@@ -1,0 +1,81 @@
+"""Start the complaints bot, or run one of its maintenance commands.
+
+python run_bot.py                 run the bot (long polling) with settings from the environment / .env
+python run_bot.py backup FILE     write a consistent, checked copy of the database to FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+async def serve(settings: Settings) -> None:
+    """Run the bot until SIGINT or SIGTERM, then stop cleanly (pending work stays in the database)."""
+    from bot.app import run
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await run(settings, stop=stop)
+
+
+async def backup(settings: Settings, target: Path) -> None:
+    from db.database import Database
+
+    db = await Database.open(settings.database_path)
+    try:
+        await db.backup_to(target)
+    finally:
+        await db.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Police complaints bot for Cambodia (Khmer/English).")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot (the default)")
+    backup_parser = commands.add_parser("backup", help="copy the database safely while the bot runs")
+    backup_parser.add_argument("target", type=Path)
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+
+    if args.command == "backup":
+        asyncio.run(backup(settings, args.target))
+        print(f"backup written to {args.target}")
+        return 0
+
+    from bot.app import FatalError
+    from bot.domain.categories import CategoriesError
+
+    try:
+        asyncio.run(serve(settings))
+    except (FatalError, CategoriesError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Storage on a real SQLite file: migrations, transactions, repositories, backup."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from bot.domain import intake
+from bot.domain.complaint import NewComplaint, Status
+from bot.domain.intake import ContactMode, Draft, Evidence
+from bot.outgoing import Outgoing
+from db.database import Database, current_update_id
+from db.migrate import available, migrate
+from db.repositories import complaints, drafts, inbox, outbox, users
+from db.repositories.inbox import InboxItem
+
+
+@pytest.fixture
+async def db(tmp_path):
+    database = await Database.open(tmp_path / "bot.sqlite3")
+    await migrate(database)
+    yield database
+    await database.close()
+
+
+def finished_draft() -> Draft:
+    draft = intake.choose_category(Draft(), "drugs", {"drugs"})
+    draft = intake.choose_place(draft, "171001", ["17", "1710", "171001"])
+    draft = intake.add_description(draft, "A <b>bold</b> & 'quoted' description")
+    draft = intake.finish_description(draft)
+    draft = intake.add_evidence(draft, Evidence("photo", "f1", "u1", 10, caption="cap"))
+    draft = intake.finish_evidence(draft)
+    return intake.set_contact(draft, ContactMode.TYPED, "+85512345678")
+
+
+async def test_migrations_apply_once(db, tmp_path):
+    assert await migrate(db) == []  # already applied by the fixture
+    async with db.read() as tx:
+        versions = [r[0] for r in await tx.fetchall("SELECT version FROM schema_migrations ORDER BY version")]
+    assert versions == [v for v, _ in available()]
+
+
+async def test_a_failed_transaction_leaves_nothing(db):
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await users.touch(tx, 1, "A", None)
+            raise RuntimeError("boom")
+    async with db.read() as tx:
+        assert await users.get(tx, 1) is None
+
+
+async def test_filing_stores_complaint_evidence_and_first_event(db):
+    async with db.transaction() as tx:
+        await users.touch(tx, 42, "Sokha", None)
+        seq = await users.next_draft_seq(tx, 42)
+        await drafts.create(tx, 42, seq, finished_draft())
+        stored = await drafts.get(tx, 42)
+        filed = await complaints.file(tx, NewComplaint(42, seq, stored.draft, "km"), 2025)
+    async with db.read() as tx:
+        again = await complaints.of_citizen_by_number(tx, 42, filed.tracking_no)
+        assert again == filed
+        assert again.description == "A <b>bold</b> & 'quoted' description"  # stored exactly as typed
+        assert again.status == Status.SUBMITTED and again.phone == "+85512345678"
+        assert await complaints.evidence_count(tx, filed.id) == 1
+        assert [e.action for e in await complaints.events(tx, filed.id)] == ["filed"]
+        # Someone else's number answers like a number that does not exist.
+        assert await complaints.of_citizen_by_number(tx, 43, filed.tracking_no) is None
+
+
+async def test_the_same_draft_cannot_be_filed_twice(db):
+    async with db.transaction() as tx:
+        await users.touch(tx, 42, "Sokha", None)
+        await complaints.file(tx, NewComplaint(42, 1, finished_draft(), "en"), 2025)
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction() as tx:
+            await complaints.file(tx, NewComplaint(42, 1, finished_draft(), "en"), 2025)
+
+
+async def test_inbox_ignores_redelivered_updates_and_marks_with_the_handlers_transaction(db):
+    items = [InboxItem(7, "c1", "{}"), InboxItem(8, "c1", "{}")]
+    async with db.transaction() as tx:
+        assert await inbox.store(tx, items) == items
+    async with db.transaction() as tx:
+        assert await inbox.store(tx, [InboxItem(8, "c1", "{}"), InboxItem(9, "c2", "{}")]) == [InboxItem(9, "c2", "{}")]
+    token = current_update_id.set(7)
+    try:
+        async with db.transaction() as tx:
+            await users.touch(tx, 5, None, None)
+    finally:
+        current_update_id.reset(token)
+    async with db.read() as tx:
+        assert [i.update_id for i in await inbox.pending(tx)] == [8, 9]
+
+
+async def test_outbox_rows_keep_order_and_follow_a_migrated_chat(db):
+    async with db.transaction() as tx:
+        first = await outbox.add(tx, Outgoing(-100, "sendMessage", {"text": "1"}, "notify"))
+        second = await outbox.add(tx, Outgoing(-100, "sendMessage", {"text": "2"}, "notify"))
+        await outbox.mark_sent(tx, first, 55)
+        assert await outbox.move_chat(tx, -100, -1001234) == 1
+    async with db.read() as tx:
+        pending = await outbox.pending_after(tx, 0)
+        assert [(r.id, r.chat_id, r.params["text"]) for r in pending] == [(second, -1001234, "2")]
+        assert await outbox.message_id_of(tx, first) == 55
+
+
+async def test_backup_is_a_checked_consistent_copy(db, tmp_path):
+    async with db.transaction() as tx:
+        await users.touch(tx, 1, "A", None)
+    target = tmp_path / "backup.sqlite3"
+    await db.backup_to(target)
+    copy = sqlite3.connect(target)
+    assert copy.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 1
+    copy.close()
