@@ -15,7 +15,7 @@ from telegram.request import HTTPXRequest
 from bot.config import Settings
 from bot.domain.categories import load_categories
 from bot.domain.places import Gazetteer
-from bot.i18n import Catalogs
+from bot.i18n import N_, Catalogs
 from bot.outgoing import Screen
 from bot.sender import OutboxSender
 from bot.services.session import Services, session
@@ -81,12 +81,12 @@ async def publish_commands(app: Application, services: Services) -> None:
     language-specific list would rarely be shown to Khmer readers."""
     km, en = services.catalogs.get("km"), services.catalogs.get("en")
     entries = [
-        ("new", "File a complaint"),
-        ("status", "Check a complaint"),
-        ("mycomplaints", "My complaints"),
-        ("language", "Language"),
-        ("help", "Help"),
-        ("cancel", "Cancel the complaint I am writing"),
+        ("new", N_("File a complaint")),
+        ("status", N_("Check a complaint")),
+        ("mycomplaints", N_("My complaints")),
+        ("language", N_("Language")),
+        ("help", N_("Help")),
+        ("cancel", N_("Cancel the complaint I am writing")),
     ]
     commands = [BotCommand(name, f"{km(text)} · {en(text)}"[:256]) for name, text in entries]
     try:

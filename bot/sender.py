@@ -199,7 +199,9 @@ class OutboxSender:
         retry_in: float | None = None
         try:
             params = await self._params(row)
-            result = await self._bot.do_api_request(row.method, api_kwargs=params)
+            # Bot API method names are case-insensitive; the lowercase form also tells PTB that this raw
+            # call is deliberate (it warns when a method it wraps is called through do_api_request).
+            result = await self._bot.do_api_request(row.method.lower(), api_kwargs=params)
         except ChatMigrated as error:
             await self._migrate(chat_id, int(error.new_chat_id))
             return

@@ -133,7 +133,7 @@ async def unsupported(s: Session, kind: str) -> None:
 def edit_notice(s: Session) -> Screen:
     return Screen(
         s.t(
-            "Changes to a message you already sent are not picked up. Please send the correction as a "
+            "Changes to a message you already sent are not saved. Please send the correction as a "
             "new message, or change it with ✏️ at the review."
         )
     )

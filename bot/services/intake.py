@@ -422,8 +422,8 @@ def _error_text(s: Session, error: IntakeError) -> str:
             minimum=t.number(error.details.get("minimum", 0)),
         ),
         "description_too_long": t(
-            "That is too long: a description can have at most %(limit)s characters, and "
-            "%(left)s are left. Please shorten it or send only the most important part.",
+            "That is too long: you can add only %(left)s more characters (a description can have at most "
+            "%(limit)s). Please shorten it, or send only the most important part.",
             limit=t.number(error.details.get("limit", 0)),
             left=t.number(error.details.get("left", 0)),
         ),

@@ -78,13 +78,18 @@ def help_screen(t: Translator) -> Screen:
         t("/cancel: discard the complaint you are writing."),
         "",
         t(
-            "The police post you complain about never sees your name, username or phone number "
+            "The police who handle your complaint never see your name, username or phone number "
             "unless you choose to share your number."
         ),
         "",
         emergency_line(t),
     ]
     return Screen("\n".join(lines), inline_keyboard([[Button(t("🏠 Menu"), callbacks.encode("m", "home"))]]))
+
+
+def field(t: Translator, label: str, value: str = "") -> str:
+    """One "label: value" line; the catalog decides the colon (Khmer writes ៖)."""
+    return t("<b>%(label)s:</b> %(value)s", label=label, value=value).rstrip()
 
 
 def notice(text: str, *, remove_keyboard: bool = False) -> Screen:

@@ -19,9 +19,11 @@ from bot.domain.intake import DESCRIPTION_MAX_CHARS, EVIDENCE_MAX, ContactMode, 
 from bot.domain.places import Gazetteer, Match, label, path_label
 from bot.i18n import N_, Translator
 from bot.outgoing import REMOVE_KEYBOARD, Button, Screen, inline_keyboard, reply_keyboard, user_text
-from bot.views.common import emergency_line
+from bot.views.common import emergency_line, field
 
 PAGE_SIZE = 16  # two columns of eight: fits a small phone's screen without scrolling far
+# All 25 provinces on one screen: a pager would hide half of them from citizens who miss the ▶️.
+PROVINCE_PAGE_SIZE = 26
 
 STEP_NUMBER = {
     Step.CATEGORY: 1,
@@ -91,9 +93,10 @@ def location_offer(t: Translator) -> Screen:
 
 
 def _paged(t: Translator, seq: int, level: str, parent: str, items: list[Button], page: int) -> list[list[Button]]:
-    pages = max(1, -(-len(items) // PAGE_SIZE))
+    size = PROVINCE_PAGE_SIZE if level == Step.PROVINCE.value else PAGE_SIZE
+    pages = max(1, -(-len(items) // size))
     page = min(max(page, 0), pages - 1)
-    chunk = items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    chunk = items[page * size : (page + 1) * size]
     rows = [chunk[i : i + 2] for i in range(0, len(chunk), 2)]
     if pages > 1:
         pager = []
@@ -159,7 +162,7 @@ def place_not_found(t: Translator, typed: str) -> Screen:
 
 def answered(t: Translator, title: str, answer: str) -> Screen:
     """What a choice message becomes once answered: the transcript keeps the answer, not the buttons."""
-    return Screen(f"✅ <b>{title}:</b> {answer}")
+    return Screen("✅ " + field(t, title, answer))
 
 
 def category_answer(t: Translator, categories: Categories, key: str) -> Screen:
@@ -234,7 +237,9 @@ def evidence_saved(t: Translator, draft: Draft, *, album: bool = False) -> Scree
 
 def evidence_summary(t: Translator, evidence: tuple) -> str:
     counts = Counter(e.kind for e in evidence)
-    return ", ".join(f"{t.number(n)} {t(EVIDENCE_NAMES.get(kind, kind))}" for kind, n in counts.items())
+    return ", ".join(
+        t("%(count)s %(kind)s", count=t.number(n), kind=t(EVIDENCE_NAMES.get(kind, kind))) for kind, n in counts.items()
+    )
 
 
 def contact_prompt(t: Translator) -> Screen:
@@ -280,16 +285,16 @@ def review(t: Translator, seq: int, draft: Draft, categories: Categories, gazett
     lines = [
         _title(t, Step.REVIEW, t("Please check your complaint")),
         "",
-        "<b>" + t("Category") + ":</b> " + (escape(category.label(t.lang)) if category else missing),
-        "<b>" + t("Place") + ":</b> " + (escape(path_label(draft.commune, t.lang)) if draft.commune else missing),
+        field(t, t("Category"), escape(category.label(t.lang)) if category else missing),
+        field(t, t("Place"), escape(path_label(draft.commune, t.lang)) if draft.commune else missing),
     ]
     if draft.location:
         lines.append("📍 " + t("Location pin attached"))
     lines += [
-        "<b>" + t("What happened") + ":</b>",
+        field(t, t("What happened")),
         user_text(draft.description_text) if draft.description else missing,
-        "<b>" + t("Evidence") + ":</b> " + (evidence_summary(t, draft.evidence) if draft.evidence else t("none")),
-        "<b>" + t("Contact") + ":</b> " + _contact_line(t, draft, missing),
+        field(t, t("Evidence"), evidence_summary(t, draft.evidence) if draft.evidence else t("none")),
+        field(t, t("Contact"), _contact_line(t, draft, missing)),
         "",
         t("Press ✅ Submit to send it, or ✏️ to change a part."),
     ]

@@ -11,6 +11,7 @@ from bot.domain.complaint import Complaint, Status
 from bot.domain.places import path_label
 from bot.i18n import N_, Translator
 from bot.outgoing import Button, Screen, inline_keyboard
+from bot.views.common import field
 from db.repositories.complaints import Event
 
 PAGE_SIZE = 5
@@ -39,11 +40,11 @@ def complaint_detail(t: Translator, complaint: Complaint, events: list[Event], c
     lines = [
         "<b>" + t("Complaint %(number)s", number=number) + "</b>",
         "",
-        "<b>" + t("Status") + ":</b> " + STATUS_ICONS[complaint.status] + " " + t(STATUS_LABELS[complaint.status]),
-        "<b>" + t("Category") + ":</b> " + _category(t, categories, complaint.category),
-        "<b>" + t("Place") + ":</b> " + escape(path_label(complaint.commune_code, t.lang)),
-        "<b>" + t("Filed") + ":</b> " + t.datetime(complaint.created_at),
-        "<b>" + t("Last change") + ":</b> " + t.datetime(complaint.updated_at),
+        field(t, t("Status"), STATUS_ICONS[complaint.status] + " " + t(STATUS_LABELS[complaint.status])),
+        field(t, t("Category"), _category(t, categories, complaint.category)),
+        field(t, t("Place"), escape(path_label(complaint.commune_code, t.lang))),
+        field(t, t("Filed on"), t.datetime(complaint.created_at)),
+        field(t, t("Last change"), t.datetime(complaint.updated_at)),
         "",
         "<b>" + t("History") + "</b>",
     ]
