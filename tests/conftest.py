@@ -18,11 +18,11 @@ import pytest
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # python-telegram-bot's future behaviour, without the warning
 
-from bot.app import run  # noqa: E402
-from bot.config import Settings, load_settings  # noqa: E402
-from tests.fake_telegram import FakeTelegram  # noqa: E402
-from tests.fake_telegram.actors import FakeUser  # noqa: E402
-from tests.fake_telegram.models import Message  # noqa: E402
+from bot.app import run
+from bot.config import Settings, load_settings
+from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram.actors import FakeUser
+from tests.fake_telegram.models import Message
 
 
 @pytest.fixture
