@@ -18,6 +18,7 @@ import json
 import logging
 import time
 from collections import deque
+from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
@@ -62,9 +63,7 @@ class UpdatePump:
         failures = 0
         while not self._stopping.is_set():
             try:
-                updates = await self._app.bot.get_updates(
-                    offset=offset, timeout=self._poll_timeout, allowed_updates=ALLOWED_UPDATES
-                )
+                updates = await self._get_updates(offset)
                 failures = 0
             except InvalidToken:
                 raise
@@ -80,10 +79,25 @@ class UpdatePump:
                 continue
             if updates:
                 await self._store(updates)
-                offset = max(u.update_id for u in updates) + 1
+                offset = max(u["update_id"] for u in updates) + 1
 
-    async def _store(self, updates: tuple[Update, ...]) -> None:
-        items = [InboxItem(u.update_id, chat_key(u), json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
+    async def _get_updates(self, offset: int | None) -> list[dict[str, Any]]:
+        """The raw JSON, stored exactly as Telegram sent it (PTB's to_dict round trip drops e.g. an
+        empty inline keyboard). The lowercase method name is Bot API-legal and tells PTB the raw call
+        is deliberate."""
+        params: dict[str, Any] = {"timeout": self._poll_timeout, "allowed_updates": ALLOWED_UPDATES}
+        if offset is not None:
+            params["offset"] = offset
+        result = await self._app.bot.do_api_request(
+            "getupdates", api_kwargs=params, read_timeout=self._poll_timeout + 10
+        )
+        return list(result)
+
+    async def _store(self, updates: list[dict[str, Any]]) -> None:
+        items = []
+        for raw in updates:
+            payload = json.dumps(raw, ensure_ascii=False)  # before PTB parses it
+            items.append(InboxItem(raw["update_id"], chat_key(Update.de_json(raw, self._app.bot)), payload))
         async with self._db.transaction() as tx:
             fresh = await inbox.store(tx, items)
         for item in fresh:

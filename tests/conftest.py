@@ -111,6 +111,7 @@ class Conversation:
             return contains is None or contains in (message.plain_text or message.raw_text or "")
 
         message = await self.fake.wait_for_message(self.chat_id, matches, timeout=timeout)
+        self.fake.consume_until(self.chat_id, message.message_id)  # read past the earlier ones
         self.seen.append(message)
         return message
 

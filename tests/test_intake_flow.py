@@ -9,7 +9,10 @@ from tests.conftest import Conversation
 
 
 async def choose_language(chat: Conversation, lang: str = "en"):
+    """/start; the first time it shows the language picker, later the menu."""
     picker = await chat.say("/start")
+    if "m:new" in [d for _, d in picker.buttons()]:
+        return picker
     assert [text for text, _ in picker.buttons()] == ["ភាសាខ្មែរ", "English"]
     await chat.press(picker, f"lang:{lang}")
     return await chat.edited(picker, lambda m: "m:new" in [d for _, d in m.buttons()])

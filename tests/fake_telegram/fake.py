@@ -143,6 +143,14 @@ class FakeTelegram:
         """The reply keyboard the bot currently shows in the chat (None if removed or never sent)."""
         return self.world.chats[chat_id].reply_keyboard
 
+    def redeliver(self, update_id: int) -> dict[str, Any]:
+        """Deliver an update a second time with the same update_id (a lost confirmation)."""
+        return self.world.redeliver(update_id)
+
+    def last_update_id(self) -> int:
+        """The id of the newest update queued for the bot."""
+        return max(self.world.history)
+
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates queued for the bot and not yet confirmed with getUpdates(offset)."""
         return list(self.world.updates)
@@ -327,6 +335,11 @@ class FakeTelegram:
         messages = self.bot_messages(chat_id, include_deleted=True)
         self._consumed.setdefault(chat_id, set()).update(m.message_id for m in messages)
         return messages
+
+    def consume_until(self, chat_id: int, message_id: int) -> None:
+        """Mark the bot messages up to ``message_id`` consumed (a reader has scrolled past them)."""
+        messages = self.bot_messages(chat_id, include_deleted=True)
+        self._consumed.setdefault(chat_id, set()).update(m.message_id for m in messages if m.message_id <= message_id)
 
     async def wait_for_edit(
         self,

@@ -60,6 +60,7 @@ class World:
         self.files = FileStore()
         self.callbacks: dict[str, CallbackRecord] = {}
         self.updates: list[dict[str, Any]] = []  # pending, unconfirmed
+        self.history: dict[int, dict[str, Any]] = {}  # every update ever queued, by update_id
         self.allowed_updates: frozenset[str] = DEFAULT_ALLOWED_UPDATES
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.default_menu_button: dict[str, Any] = {"type": "default"}
@@ -259,6 +260,15 @@ class World:
         update = {"update_id": self._next_update_id, kind: payload}
         self._next_update_id += 1
         self.updates.append(update)
+        self.history[update["update_id"]] = update
+        self.emit({"type": "update", "update": update})
+        return update
+
+    def redeliver(self, update_id: int) -> dict[str, Any]:
+        """Queue an update again, same id: what Telegram does when the confirmation was lost."""
+        update = self.history[update_id]
+        self.updates.append(update)
+        self.updates.sort(key=lambda u: u["update_id"])
         self.emit({"type": "update", "update": update})
         return update
 
