@@ -13,12 +13,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 _HINTS = {
     "BOT_TOKEN": "set BOT_TOKEN to the token @BotFather gave you, e.g. BOT_TOKEN=123456789:AAE…",
     "TELEGRAM_API_URL": "use an http(s) URL without a path, e.g. TELEGRAM_API_URL=https://api.telegram.org",
-    "DATABASE_URL": "use sqlite:///relative/path.sqlite3 or sqlite:////absolute/path.sqlite3",
+    "DATABASE_URL": "use e.g. sqlite:///data/bot.sqlite3 (relative) or sqlite:////var/lib/bot/bot.sqlite3 (absolute)",
     "ADMIN_IDS": "use comma-separated numeric Telegram user ids, e.g. ADMIN_IDS=12345678,87654321",
-    "LOG_LEVEL": "use one of DEBUG, INFO, WARNING, ERROR",
-    "CATEGORIES_FILE": "point it at a readable TOML file like bot/data/categories.toml",
-    "POLL_TIMEOUT": "use a whole number of seconds between 0 and 50",
-    "MAX_CONCURRENT_UPDATES": "use a whole number between 1 and 1024",
+    "LOG_LEVEL": "use one of DEBUG, INFO, WARNING, ERROR, e.g. LOG_LEVEL=INFO",
+    "CATEGORIES_FILE": "point it at a readable TOML file, e.g. CATEGORIES_FILE=bot/data/categories.toml",
+    "POLL_TIMEOUT": "use a whole number of seconds between 0 and 50, e.g. POLL_TIMEOUT=25",
+    "MAX_CONCURRENT_UPDATES": "use a whole number between 1 and 1024, e.g. MAX_CONCURRENT_UPDATES=256",
 }
 
 
@@ -100,5 +100,6 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0]) if error["loc"] else "?"
-        problem = "is missing" if error["type"] == "missing" else f"is invalid ({error['msg']})"
+        reason = error["msg"].removeprefix("Value error, ")
+        problem = "is missing" if error["type"] == "missing" else f"is invalid ({reason})"
         raise ConfigError(f"Configuration error: {name} {problem}: {_HINTS.get(name, 'check its value')}.") from None
