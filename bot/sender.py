@@ -81,8 +81,9 @@ class OutboxSender:
         self._clock = clock
         self._wake = asyncio.Event()
         self._queues: dict[int, deque[OutboxRow]] = {}
-        self._heap: list[tuple[float, int, int]] = []  # (when, tiebreak, chat_id)
-        self._scheduled: set[int] = set()
+        self._heap: list[tuple[float, int, int]] = []  # (when, tiebreak, chat_id); stale entries skipped
+        self._due: dict[int, float] = {}  # chat_id -> when it is next looked at (the live heap entry)
+        self._backing_off: set[int] = set()  # chats waiting after a network error or 5xx
         self._in_flight: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._loaded_up_to = 0
@@ -143,17 +144,23 @@ class OutboxSender:
                 self._schedule(row.chat_id, 0.0)
 
     def _schedule(self, chat_id: int, delay: float) -> None:
-        if chat_id in self._scheduled or chat_id in self._in_flight or chat_id not in self._queues:
+        """Look at the chat after `delay` (an earlier time replaces a later one)."""
+        if chat_id in self._in_flight or chat_id not in self._queues:
             return
-        self._scheduled.add(chat_id)
-        heapq.heappush(self._heap, (self._clock() + delay, next(self._counter), chat_id))
+        when = self._clock() + delay
+        if self._due.get(chat_id, float("inf")) <= when:
+            return
+        self._due[chat_id] = when
+        heapq.heappush(self._heap, (when, next(self._counter), chat_id))
 
     def _dispatch_due(self) -> None:
         now = self._clock()
         postponed = []
         while self._heap and self._heap[0][0] <= now and len(self._tasks) < self._concurrency:
-            _, _, chat_id = heapq.heappop(self._heap)
-            self._scheduled.discard(chat_id)
+            when, _, chat_id = heapq.heappop(self._heap)
+            if self._due.get(chat_id) != when:
+                continue  # superseded by an earlier schedule
+            del self._due[chat_id]
             queue = self._queues.get(chat_id)
             if not queue:
                 continue
@@ -217,17 +224,30 @@ class OutboxSender:
         except (NetworkError, TelegramError) as error:
             retry_in = min(MAX_BACKOFF, 2.0 ** min(row.attempts, 6)) * random.uniform(0.5, 1.0)
             await self._retry_later(row, retry_in, f"{type(error).__name__}: {error.message}")
+            self._backing_off.add(chat_id)
         else:
             message_id = result.get("message_id") if isinstance(result, dict) else None
             await self._mark_sent(row, message_id)
             queue.popleft()
             self.sent += 1
+            self._backing_off.discard(chat_id)
+            self._telegram_is_back()
         finally:
             self._in_flight.discard(chat_id)
         if queue:
             self._schedule(chat_id, retry_in or 0.0)
         else:
             self._queues.pop(chat_id, None)
+
+    def _telegram_is_back(self) -> None:
+        """A call went through: chats that were backing off after network errors need not wait out
+        their backoff (up to a minute) now that Telegram answers again."""
+        for chat_id in list(self._backing_off):
+            queue = self._queues.get(chat_id)
+            if queue and chat_id not in self._in_flight:
+                queue[0] = replace(queue[0], next_attempt_at=time.time())
+                self._schedule(chat_id, 0.0)
+        self._backing_off.clear()
 
     async def _params(self, row: OutboxRow) -> dict[str, Any]:
         params = dict(row.params)
@@ -268,7 +288,7 @@ class OutboxSender:
         moved = self._queues.pop(old, deque())
         merged = sorted([*self._queues.get(new, ()), *(replace(r, chat_id=new) for r in moved)], key=lambda r: r.id)
         self._queues[new] = deque(merged)
-        self._scheduled.discard(old)
+        self._due.pop(old, None)
         self._in_flight.discard(old)
         self._schedule(new, 0.0)
 
