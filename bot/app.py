@@ -18,12 +18,13 @@ from bot.domain.places import Gazetteer
 from bot.i18n import N_, Catalogs
 from bot.outgoing import Screen
 from bot.sender import OutboxSender
-from bot.services.session import Services, session
+from bot.services import chat_health, units_admin
+from bot.services.session import Services, session, work
 from bot.updates import UpdatePump
 from db.database import Database
 from db.migrate import migrate
-from handlers import private
-from handlers.private import person_of
+from handlers import group, presses, private
+from handlers.common import person_of
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +36,16 @@ class FatalError(Exception):
 
 
 async def build_services(settings: Settings) -> Services:
+    # Files first: a broken data file must not leave a database connection open behind it.
+    catalogs, gazetteer = Catalogs.load(), Gazetteer.load()
+    categories = load_categories(settings.categories_file)
     db = await Database.open(settings.database_path)
-    await migrate(db)
-    return Services(
-        settings=settings,
-        db=db,
-        catalogs=Catalogs.load(),
-        gazetteer=Gazetteer.load(),
-        categories=load_categories(settings.categories_file),
-    )
+    try:
+        await migrate(db)
+    except BaseException:
+        await db.close()
+        raise
+    return Services(settings=settings, db=db, catalogs=catalogs, gazetteer=gazetteer, categories=categories)
 
 
 def build_application(settings: Settings, services: Services) -> Application:
@@ -58,6 +60,8 @@ def build_application(settings: Settings, services: Services) -> Application:
         .build()
     )
     app.bot_data["services"] = services
+    presses.register(app)
+    group.register(app)
     private.register(app)
     app.add_error_handler(on_error)
     return app
@@ -141,8 +145,16 @@ async def run(
         initialized = await _initialize(app, stop)
         if not initialized:
             return
-        sender = OutboxSender(app.bot, services.db)
+        sender = OutboxSender(
+            app.bot,
+            services.db,
+            on_permanent_failure=chat_health.failure_hook(services),
+            on_chat_migrated=chat_health.migration_hook(services),
+        )
         services.wake_sender = sender.wake
+        services.bot_username = app.bot.username
+        async with work(services) as w:
+            await units_admin.prepare_registry(w)
         pump = UpdatePump(
             app, services.db, poll_timeout=settings.poll_timeout, max_concurrent=settings.max_concurrent_updates
         )

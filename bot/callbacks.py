@@ -15,10 +15,15 @@ MAX_BYTES = 64
 
 @dataclass(frozen=True)
 class Press:
-    kind: str  # lang | menu | intake | mine | show
+    kind: str  # a key of _PATTERNS
     action: str
     args: tuple[str, ...] = ()
-    draft_seq: int | None = None
+    draft_seq: int | None = None  # the number the data carries: a draft, complaint or member id
+
+    @property
+    def target(self) -> int:
+        assert self.draft_seq is not None
+        return self.draft_seq
 
 
 def encode(*parts: object) -> str:
@@ -38,6 +43,14 @@ _PATTERNS = {
     ),
     "mine": re.compile(r"mc:(?P<action>\d{1,4})"),  # a page of the citizen's own complaints
     "show": re.compile(r"sc:(?P<action>\d{10})"),  # one of the citizen's complaints, by tracking number
+    # A complaint's card in a unit's group: c:<complaint id>:<action>[:<reject reason>]
+    "card": re.compile(
+        r"c:(?P<seq>\d{1,12}):(?P<action>ack|reply|resolve|transfer|reject|back|rr)(?::(?P<args>[a-z_]{1,16}))?"
+    ),
+    "answer": re.compile(r"ra:(?P<seq>\d{1,12})(?P<action>)"),  # the citizen answers the police
+    "feedback": re.compile(r"fb:(?P<seq>\d{1,12}):(?P<action>up|down)"),
+    "group_lang": re.compile(r"gl:(?P<action>km|en)"),
+    "revoke": re.compile(r"o:(?P<seq>\d{1,12}):(?P<action>revoke)"),
 }
 
 

@@ -9,6 +9,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain.deadlines import Duration
+
 # What to tell the operator when a setting is missing or wrong: one line, the fix included.
 _HINTS = {
     "BOT_TOKEN": "set BOT_TOKEN to the token @BotFather gave you, e.g. BOT_TOKEN=123456789:AAE…",
@@ -19,6 +21,9 @@ _HINTS = {
     "CATEGORIES_FILE": "point it at a readable TOML file, e.g. CATEGORIES_FILE=bot/data/categories.toml",
     "POLL_TIMEOUT": "use a whole number of seconds between 0 and 50, e.g. POLL_TIMEOUT=25",
     "MAX_CONCURRENT_UPDATES": "use a whole number between 1 and 1024, e.g. MAX_CONCURRENT_UPDATES=256",
+    "MINISTRY_CHAT_ID": "use the numeric id of the ministry's Telegram group, e.g. MINISTRY_CHAT_ID=-1001234567890",
+    "ACK_DEADLINE": "use a duration such as 90s, 30m, 24h, 3d or 1wd (working days), e.g. ACK_DEADLINE=1wd",
+    "INVITE_TTL": "use a duration such as 24h or 7d, e.g. INVITE_TTL=7d",
 }
 
 
@@ -27,7 +32,9 @@ class ConfigError(Exception):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True, arbitrary_types_allowed=True
+    )
 
     bot_token: SecretStr = Field(alias="BOT_TOKEN")  # SecretStr: never printed in logs or reprs
     telegram_api_url: str = Field("https://api.telegram.org", alias="TELEGRAM_API_URL")
@@ -39,6 +46,12 @@ class Settings(BaseSettings):
     poll_timeout: int = Field(25, ge=0, le=50, alias="POLL_TIMEOUT")
     # Updates of different chats handled at once (one chat's updates are always in order).
     max_concurrent_updates: int = Field(256, ge=1, le=1024, alias="MAX_CONCURRENT_UPDATES")
+    # The ministry's working group: bound to unit KH at start-up when set.
+    ministry_chat_id: int | None = Field(None, alias="MINISTRY_CHAT_ID")
+    # Time a unit has to acknowledge a complaint.
+    ack_deadline: Duration = Field(Duration(1, "wd"), alias="ACK_DEADLINE")
+    # How long an invitation link stays valid.
+    invite_ttl: Duration = Field(Duration(7, "d"), alias="INVITE_TTL")
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -70,6 +83,18 @@ class Settings(BaseSettings):
             if not all(re.fullmatch(r"\d+", p) for p in parts):
                 raise ValueError("not a list of numeric ids")
             return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("ack_deadline", "invite_ttl", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return Duration.parse(value) if isinstance(value, str) else value
+
+    @field_validator("invite_ttl")
+    @classmethod
+    def _calendar_time(cls, value: Duration) -> Duration:
+        if value.unit == "wd":
+            raise ValueError("use calendar time (s, m, h, d), not working days")
         return value
 
     @field_validator("log_level")

@@ -69,7 +69,18 @@ class Screen:
     text: str  # HTML
     markup: dict[str, Any] | None = field(default=None)
 
-    def send(self, chat_id: int, *, priority: str = "reply", complaint_id: int | None = None) -> Outgoing:
+    def send(
+        self,
+        chat_id: int,
+        *,
+        priority: str = "reply",
+        complaint_id: int | None = None,
+        thread_id: int | None = None,
+        reply_to_outbox: int | None = None,
+        reply_to_message: int | None = None,
+    ) -> Outgoing:
+        """A new message. `reply_to_outbox` threads it under a message queued earlier in the same
+        chat (its Telegram id is known only once sent); `thread_id` is a forum topic."""
         params: dict[str, Any] = {
             "text": self.text,
             "parse_mode": "HTML",
@@ -77,7 +88,13 @@ class Screen:
         }
         if self.markup is not None:
             params["reply_markup"] = self.markup
-        return Outgoing(chat_id, "sendMessage", params, priority, complaint_id)
+        return Outgoing(
+            chat_id,
+            "sendMessage",
+            threaded(params, thread_id, reply_to_outbox, reply_to_message),
+            priority,
+            complaint_id,
+        )
 
     def edit(self, chat_id: int, message_id: int) -> Outgoing:
         """Replace an earlier message of the bot in place (inline keyboards only)."""
@@ -89,3 +106,47 @@ class Screen:
             "reply_markup": self.markup or {"inline_keyboard": []},
         }
         return Outgoing(chat_id, "editMessageText", params)
+
+    def edit_queued(self, chat_id: int, outbox_id: int, *, complaint_id: int | None = None) -> Outgoing:
+        """Replace a message the bot queued earlier (e.g. a complaint's card) in place."""
+        params: dict[str, Any] = {
+            "edit_of_outbox": outbox_id,
+            "text": self.text,
+            "parse_mode": "HTML",
+            "link_preview_options": {"is_disabled": True},
+            "reply_markup": self.markup or {"inline_keyboard": []},
+        }
+        return Outgoing(chat_id, "editMessageText", params, "notify", complaint_id)
+
+
+def threaded(
+    params: dict[str, Any], thread_id: int | None, reply_to_outbox: int | None, reply_to_message: int | None = None
+) -> dict[str, Any]:
+    if thread_id is not None:
+        params["message_thread_id"] = thread_id
+    if reply_to_outbox is not None:
+        params["reply_to_outbox"] = reply_to_outbox
+    if reply_to_message is not None:
+        params["reply_parameters"] = {"message_id": reply_to_message, "allow_sending_without_reply": True}
+    return params
+
+
+def copy(
+    to_chat: int,
+    from_chat: int,
+    message_id: int,
+    *,
+    complaint_id: int | None,
+    caption: str | None = None,
+    thread_id: int | None = None,
+    reply_to_outbox: int | None = None,
+    markup: dict[str, Any] | None = None,
+    priority: str = "notify",
+) -> Outgoing:
+    """Copy a message (no "forwarded from" header: the sender stays unnamed)."""
+    params: dict[str, Any] = {"from_chat_id": from_chat, "message_id": message_id}
+    if caption is not None:
+        params.update(caption=caption, parse_mode="HTML")
+    if markup is not None:
+        params["reply_markup"] = markup
+    return Outgoing(to_chat, "copyMessage", threaded(params, thread_id, reply_to_outbox), priority, complaint_id)

@@ -256,11 +256,21 @@ class OutboxSender:
         # earlier one was sent first (same chat, in order), so its message id is known by now.
         reply_to_row = params.pop("reply_to_outbox", None)
         if reply_to_row is not None:
-            async with self._db.read() as tx:
-                message_id = await outbox.message_id_of(tx, int(reply_to_row))
+            message_id = await self._message_id_of(int(reply_to_row))
             if message_id is not None:
                 params["reply_parameters"] = {"message_id": message_id, "allow_sending_without_reply": True}
+        # An edit of a message queued earlier (a complaint's card), found by its outbox row.
+        edit_of_row = params.pop("edit_of_outbox", None)
+        if edit_of_row is not None:
+            message_id = await self._message_id_of(int(edit_of_row))
+            if message_id is None:
+                raise BadRequest("the message to edit was never delivered")
+            params["message_id"] = message_id
         return params
+
+    async def _message_id_of(self, row_id: int) -> int | None:
+        async with self._db.read() as tx:
+            return await outbox.message_id_of(tx, row_id)
 
     async def _mark_sent(self, row: OutboxRow, message_id: int | None) -> None:
         async with self._db.transaction() as tx:

@@ -26,9 +26,20 @@ def available() -> list[tuple[int, Path]]:
 
 
 def _statements(script: str) -> list[str]:
-    # Our migrations keep one statement per ';'-terminated chunk (no triggers with inner ';').
+    """Split a migration into statements: at each ';', except inside a trigger's BEGIN … END."""
     without_comments = "\n".join(line.split("--", 1)[0] for line in script.splitlines())
-    return [s.strip() for s in without_comments.split(";") if s.strip()]
+    statements, current = [], ""
+    for chunk in without_comments.split(";"):
+        current += chunk
+        opened = len(re.findall(r"\bBEGIN\b", current, re.IGNORECASE))
+        closed = len(re.findall(r"\bEND\b", current, re.IGNORECASE))
+        if opened > closed:
+            current += ";"
+            continue
+        if current.strip():
+            statements.append(current.strip())
+        current = ""
+    return statements
 
 
 async def migrate(db: Database) -> list[int]:

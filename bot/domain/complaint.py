@@ -30,6 +30,41 @@ def can_change(current: Status, new: Status) -> bool:
     return new in TRANSITIONS[current]
 
 
+class Action(StrEnum):
+    """What an officer can do from a complaint's card."""
+
+    ACKNOWLEDGE = "ack"
+    REPLY = "reply"
+    RESOLVE = "resolve"
+    TRANSFER = "transfer"
+    REJECT = "reject"
+
+
+# Actions open to the unit in each status. A transfer puts the complaint back to "submitted" at the
+# receiving unit, which must acknowledge it in its turn.
+ACTIONS: dict[Status, frozenset[Action]] = {
+    Status.SUBMITTED: frozenset({Action.ACKNOWLEDGE, Action.REPLY, Action.RESOLVE, Action.TRANSFER, Action.REJECT}),
+    Status.ACKNOWLEDGED: frozenset({Action.REPLY, Action.RESOLVE, Action.TRANSFER, Action.REJECT}),
+    Status.RESOLVED: frozenset(),
+    Status.REJECTED: frozenset(),
+}
+
+
+def allowed(status: Status, action: Action) -> bool:
+    return action in ACTIONS[status]
+
+
+class RejectReason(StrEnum):
+    NOT_POLICE = "not_police"  # the citizen is told where to go instead
+    DUPLICATE = "duplicate"
+    ABUSIVE = "abusive"
+
+
+class Feedback(StrEnum):
+    SATISFIED = "up"
+    UNSATISFIED = "down"
+
+
 @dataclass(frozen=True)
 class Complaint:
     id: int
@@ -48,6 +83,12 @@ class Complaint:
     updated_at: float
     latitude: float | None = None
     longitude: float | None = None
+    unit_code: str | None = None  # the unit handling it (whose chat holds the card)
+    responsible_code: str | None = None  # the unit routing chose; differs when its chat is missing
+    pseudonym: str = ""  # how the police see the citizen, e.g. "7F3A"
+    ack_due_at: float | None = None
+    card_outbox_id: int | None = None  # the card in the handling unit's chat
+    feedback: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from bot.domain.complaint import NewComplaint
 from bot.domain.intake import PLACE_STEPS, ContactMode, Draft, Evidence, IntakeError, Step
 from bot.domain.textnorm import match_key
 from bot.outgoing import REMOVE_KEYBOARD, Outgoing, Screen
+from bot.services import delivery
 from bot.services.session import Session
 from bot.views import common as common_views
 from bot.views import intake as views
@@ -127,8 +128,10 @@ async def _press_submit(s: Session, stored: StoredDraft, press: Press, message_i
         s.tx, NewComplaint(s.user.user_id, stored.seq, stored.draft, lang), s.services.gazetteer.data_year
     )
     await drafts.delete(s.tx, s.user.user_id)
+    complaint = await delivery.dispatch(s, complaint)  # the card is queued in this same transaction
     await s.queue(_remove_buttons(s.person.chat_id, message_id))
-    await s.say(views.receipt(s.t, complaint, s.services.gazetteer))
+    unit = (await s.registry()).get(complaint.unit_code or "")
+    await s.say(views.receipt(s.t, complaint, unit))
     return s.t("Filed")
 
 

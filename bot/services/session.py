@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.config import Settings
+from bot.domain.access import Actor
 from bot.domain.categories import Categories
 from bot.domain.places import Gazetteer
+from bot.domain.units import Registry
 from bot.i18n import Catalogs, Translator
 from bot.outgoing import Outgoing, Screen
 from db.database import Database, Tx
-from db.repositories import outbox, users
+from db.repositories import members, outbox, units, users
 from db.repositories.users import User
 
 
@@ -28,7 +30,23 @@ class Services:
     catalogs: Catalogs
     gazetteer: Gazetteer
     categories: Categories
+    directory: UnitDirectory = field(default_factory=lambda: UnitDirectory())
     wake_sender: Callable[[], None] = lambda: None
+    bot_username: str = ""
+
+
+class UnitDirectory:
+    """The unit registry, reloaded only when the units table changed (a bind, an import…)."""
+
+    def __init__(self) -> None:
+        self._registry: Registry | None = None
+        self._version: tuple[int, float] | None = None
+
+    async def registry(self, tx: Tx) -> Registry:
+        version = await units.version(tx)
+        if self._registry is None or version != self._version:
+            self._registry, self._version = await units.load(tx), version
+        return self._registry
 
 
 @dataclass(frozen=True)
@@ -39,19 +57,28 @@ class Person:
     chat_id: int
     first_name: str | None = None
     username: str | None = None
+    last_name: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        name = " ".join(p for p in (self.first_name, self.last_name) if p) or str(self.user_id)
+        return f"{name} (@{self.username})" if self.username else name
 
 
-class Session:
-    def __init__(self, services: Services, tx: Tx, person: Person, user: User) -> None:
+class Work:
+    """One transaction and the messages it queues: a state change and its announcements commit
+    together. Timers and delivery hooks use it directly; a person's update uses a Session."""
+
+    def __init__(self, services: Services, tx: Tx) -> None:
         self.services = services
         self.tx = tx
-        self.person = person
-        self.user = user
-        self.t: Translator = services.catalogs.get(user.lang)
         self._woken = False
 
-    def use_language(self, lang: str) -> None:
-        self.t = self.services.catalogs.get(lang)
+    def t_for(self, lang: str | None) -> Translator:
+        return self.services.catalogs.get(lang)
+
+    async def registry(self) -> Registry:
+        return await self.services.directory.registry(self.tx)
 
     async def queue(self, item: Outgoing) -> int:
         row_id = await outbox.add(self.tx, item)
@@ -59,6 +86,24 @@ class Session:
             self.tx.after_commit(self.services.wake_sender)
             self._woken = True
         return row_id
+
+
+class Session(Work):
+    def __init__(self, services: Services, tx: Tx, person: Person, user: User) -> None:
+        super().__init__(services, tx)
+        self.person = person
+        self.user = user
+        self.t: Translator = services.catalogs.get(user.lang)
+
+    def use_language(self, lang: str) -> None:
+        self.t = self.services.catalogs.get(lang)
+
+    async def actor(self) -> Actor:
+        return Actor(
+            self.person.user_id,
+            is_admin=self.person.user_id in self.services.settings.admin_ids,
+            memberships=await members.memberships(self.tx, self.person.user_id),
+        )
 
     async def say(self, screen: Screen) -> int:
         """Answer in the person's own chat."""
@@ -77,3 +122,9 @@ async def session(services: Services, person: Person) -> AsyncIterator[Session]:
     async with services.db.transaction() as tx:
         user = await users.touch(tx, person.user_id, person.first_name, person.username)
         yield Session(services, tx, person, user)
+
+
+@asynccontextmanager
+async def work(services: Services) -> AsyncIterator[Work]:
+    async with services.db.transaction() as tx:
+        yield Work(services, tx)

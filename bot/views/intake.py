@@ -17,6 +17,7 @@ from bot.domain.categories import Categories
 from bot.domain.complaint import Complaint
 from bot.domain.intake import DESCRIPTION_MAX_CHARS, EVIDENCE_MAX, ContactMode, Draft, Step
 from bot.domain.places import Gazetteer, Match, label, path_label
+from bot.domain.units import Unit
 from bot.i18n import N_, Translator
 from bot.outgoing import REMOVE_KEYBOARD, Button, Screen, inline_keyboard, reply_keyboard, user_text
 from bot.views.common import emergency_line, field
@@ -326,7 +327,7 @@ def _contact_line(t: Translator, draft: Draft, missing: str) -> str:
     return t("%(phone)s: the officers handling it will see this number", phone=phones.display(draft.phone or ""))
 
 
-def receipt(t: Translator, complaint: Complaint, gazetteer: Gazetteer) -> Screen:
+def receipt(t: Translator, complaint: Complaint, unit: Unit | None) -> Screen:
     number = tracking.display(complaint.tracking_no, t.lang)
     lines = [
         "✅ <b>" + t("Your complaint has been filed.") + "</b>",
@@ -334,12 +335,24 @@ def receipt(t: Translator, complaint: Complaint, gazetteer: Gazetteer) -> Screen
         t("Tracking number: %(number)s", number=f"<b>{number}</b>"),
         t("Keep this number. You can check your complaint at any time with /status %(number)s", number=number),
         "",
-        t(
-            "What happens next: your complaint goes to the police responsible for %(place)s. "
-            "You will get a message here when they acknowledge it, when they reply, and when it is resolved.",
-            place=escape(path_label(complaint.commune_code, t.lang)),
-        ),
     ]
+    if unit is not None:
+        lines.append(
+            t(
+                "What happens next: it was sent to %(unit)s, who must acknowledge it by %(deadline)s. "
+                "If they do not, their superiors are told. You will get a message here at every step.",
+                unit="<b>" + escape(unit.name(t.lang)) + "</b>",
+                deadline=t.datetime(complaint.ack_due_at or complaint.created_at),
+            )
+        )
+    else:
+        lines.append(
+            t(
+                "What happens next: it will be sent to the police responsible for %(place)s as soon as "
+                "their group is connected. You will get a message here at every step.",
+                place=escape(path_label(complaint.commune_code, t.lang)),
+            )
+        )
     keyboard = inline_keyboard([[Button(t("🏠 Menu"), callbacks.encode("m", "home"))]])
     return Screen("\n".join(lines), keyboard)
 

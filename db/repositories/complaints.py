@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,8 @@ from db.database import Row, Tx
 
 _COLUMNS = (
     "id, tracking_no, citizen_id, category, province_code, district_code, commune_code, description, "
-    "contact_mode, phone, lang, status, created_at, updated_at, latitude, longitude"
+    "contact_mode, phone, lang, status, created_at, updated_at, latitude, longitude, unit_code, responsible_code, "
+    "pseudonym, ack_due_at, card_outbox_id, feedback"
 )
 
 
@@ -43,10 +45,11 @@ async def file(tx: Tx, new: NewComplaint, gazetteer_year: int) -> Complaint:
     # Check-then-insert is race-free here: the database runs one transaction at a time.
     while await tx.fetchval("SELECT 1 FROM complaints WHERE tracking_no = ?", (number,)):
         number = tracking.generate()
+    pseudonym = secrets.token_hex(2).upper()  # per complaint: two complaints of one citizen are not linkable
     complaint_id = await tx.insert(
         "INSERT INTO complaints (tracking_no, citizen_id, draft_seq, category, province_code, district_code, "
         "commune_code, gazetteer_year, latitude, longitude, description, contact_mode, phone, lang, status, "
-        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "created_at, updated_at, pseudonym) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             number,
             new.citizen_id,
@@ -65,6 +68,7 @@ async def file(tx: Tx, new: NewComplaint, gazetteer_year: int) -> Complaint:
             Status.SUBMITTED,
             now,
             now,
+            pseudonym,
         ),
     )
     await tx.executemany(
@@ -167,3 +171,58 @@ async def events(tx: Tx, complaint_id: int) -> list[Event]:
         )
         for r in rows
     ]
+
+
+async def by_number(tx: Tx, tracking_no: str) -> Complaint | None:
+    """Any complaint by number: for staff, whose scope the caller checks."""
+    row = await tx.fetchone(f"SELECT {_COLUMNS} FROM complaints WHERE tracking_no = ?", (tracking_no,))
+    return _complaint(row) if row else None
+
+
+async def by_bot_message(tx: Tx, chat_id: int, message_id: int) -> Complaint | None:
+    """The complaint a message the bot sent is about (a card, a relayed message, a prompt)."""
+    row = await tx.fetchone(
+        f"SELECT {_COLUMNS} FROM complaints WHERE id = "
+        "(SELECT complaint_id FROM outbox WHERE chat_id = ? AND message_id = ? AND complaint_id IS NOT NULL)",
+        (chat_id, message_id),
+    )
+    return _complaint(row) if row else None
+
+
+async def assign(
+    tx: Tx, complaint_id: int, unit_code: str | None, responsible_code: str, ack_due_at: float | None
+) -> None:
+    await tx.execute(
+        "UPDATE complaints SET unit_code = ?, responsible_code = ?, ack_due_at = ?, updated_at = ? WHERE id = ?",
+        (unit_code, responsible_code, ack_due_at, time.time(), complaint_id),
+    )
+
+
+async def set_card(tx: Tx, complaint_id: int, outbox_id: int | None) -> None:
+    await tx.execute("UPDATE complaints SET card_outbox_id = ? WHERE id = ?", (outbox_id, complaint_id))
+
+
+async def set_status(tx: Tx, complaint_id: int, status: Status) -> None:
+    await tx.execute(
+        "UPDATE complaints SET status = ?, updated_at = ? WHERE id = ?", (status, time.time(), complaint_id)
+    )
+
+
+async def set_feedback(tx: Tx, complaint_id: int, feedback: str) -> None:
+    await tx.execute(
+        "UPDATE complaints SET feedback = ?, updated_at = ? WHERE id = ?", (feedback, time.time(), complaint_id)
+    )
+
+
+async def waiting_for_a_unit(tx: Tx) -> list[Complaint]:
+    rows = await tx.fetchall(
+        f"SELECT {_COLUMNS} FROM complaints WHERE unit_code IS NULL AND status = 'submitted' ORDER BY id"
+    )
+    return [_complaint(r) for r in rows]
+
+
+async def evidence(tx: Tx, complaint_id: int) -> list[Row]:
+    return await tx.fetchall(
+        "SELECT kind, message_id, caption FROM complaint_evidence WHERE complaint_id = ? ORDER BY position",
+        (complaint_id,),
+    )

@@ -181,3 +181,13 @@ async def test_sigterm_stops_cleanly_and_quickly(fake, tmp_path):
     assert await bot.terminate() == 0
     assert asyncio.get_running_loop().time() - started < 10
     assert "bot stopped" in await bot.output()
+
+
+async def test_a_broken_categories_file_stops_the_bot_naming_the_problem(fake, tmp_path):
+    broken = tmp_path / "categories.toml"
+    broken.write_text('[[category]]\nkey = "Bad Key"\nlabel_en = "x"\nlabel_km = "x"\n', encoding="utf-8")
+    env = {**BotProcess(fake, tmp_path / "db.sqlite3").env, "CATEGORIES_FILE": str(broken)}
+    code, stderr = await run_and_collect(env)
+    assert code == 1
+    last = stderr.strip().splitlines()[-1]
+    assert "categories.toml" in last and "category.0.key" in last

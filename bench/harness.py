@@ -1,0 +1,522 @@
+"""Shared machinery of the benchmarks: a bot subprocess, simulated people, latency bookkeeping.
+
+- :class:`BotProcess` runs a bot (``run_bot.py`` or ``bench/echo_bot.py``) as a subprocess and reads
+  its memory and CPU time from ``/proc`` (no psutil).
+- :class:`Observer` listens to the fake's event stream and timestamps every update the moment the
+  fake queues it, and every bot message or edit the moment the fake stores it. The latency of an
+  update is the time from the first to the second, for the first bot message or edit in the same
+  chat after the update. Each simulated person has at most one update outstanding.
+- :class:`Person` is a simulated human: acts, waits for the bot's answer, thinks, acts again.
+- :func:`run_window` drives a group of people for a warm-up and a measured window and returns
+  :class:`Window`, the figures of that window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import random
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.fake_telegram import FakeTelegram  # noqa: E402
+from tests.fake_telegram.actors import FakeUser  # noqa: E402
+from tests.fake_telegram.limits import max_in_window  # noqa: E402
+from tests.fake_telegram.models import Message  # noqa: E402
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+MB = 1024 * 1024
+
+
+def log(text: str) -> None:
+    """Progress lines go to stderr, so that stdout carries only the results."""
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+# --- /proc readings -------------------------------------------------------------------------------
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    """VmRSS, VmHWM (peak RSS) etc. of a process, in bytes; empty once the process is gone."""
+    values: dict[str, int] = {}
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                key, _, rest = line.partition(":")
+                if key.startswith("Vm") and rest.strip().endswith("kB"):
+                    values[key] = int(rest.split()[0]) * 1024
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return values
+
+
+def proc_cpu_seconds(pid: int | str = "self") -> float:
+    """User + system CPU time of a process (all its threads), in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return math.nan
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14 and 15)
+
+
+def thread_cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds of a process's main thread (its event loop) and of all its other threads
+    (e.g. aiosqlite's worker thread, where SQLite runs)."""
+    main = others = 0.0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return math.nan, math.nan
+    for tid in tids:
+        seconds = proc_cpu_seconds(f"{pid}/task/{tid}")
+        if math.isnan(seconds):
+            continue
+        if int(tid) == pid:
+            main = seconds
+        else:
+            others += seconds
+    return main, others
+
+
+def system_cpu() -> tuple[float, float]:
+    """(busy, total) jiffies of all CPUs together, from /proc/stat."""
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    total = sum(values[:8])  # guest time is already counted in user
+    return total - idle, total
+
+
+# --- the bot under test ---------------------------------------------------------------------------
+
+
+class BotProcess:
+    """A bot subprocess; output to a log file; RSS sampled every 0.2 s."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], log_path: Path) -> None:
+        self.argv = argv
+        self.env = env
+        self.log_path = log_path
+        self.process: asyncio.subprocess.Process | None = None
+        self.rss_max = 0  # largest VmRSS sampled since the last mark()
+        self.hwm = 0  # VmHWM: the kernel's own peak RSS of the process's whole life
+        self._watch: asyncio.Task[None] | None = None
+        self.started_at = 0.0
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    async def start(self) -> None:
+        with open(self.log_path, "wb") as out:
+            self.process = await asyncio.create_subprocess_exec(
+                *self.argv, cwd=ROOT, env=self.env, stdout=out, stderr=asyncio.subprocess.STDOUT
+            )
+        self.started_at = time.perf_counter()
+        self._watch = asyncio.create_task(self._watch_memory())
+
+    async def wait_until_polling(self, fake: FakeTelegram, timeout: float = 60.0) -> float:
+        """Seconds from the start of the process to its first getUpdates; raises if it died."""
+        assert self.process is not None
+        polled = asyncio.create_task(fake.wait_until_polling(timeout))
+        exited = asyncio.create_task(self.process.wait())
+        done, _ = await asyncio.wait({polled, exited}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        for task in (polled, exited):
+            if task not in done:
+                task.cancel()
+        if polled not in done or polled.exception() is not None:
+            raise RuntimeError(f"{self.argv[-1]} did not start polling; its log:\n{self.log_tail()}")
+        return time.perf_counter() - self.started_at
+
+    async def _watch_memory(self) -> None:
+        while self.process is not None and self.process.returncode is None:
+            status = proc_status(self.pid)
+            self.rss_max = max(self.rss_max, status.get("VmRSS", 0))
+            self.hwm = max(self.hwm, status.get("VmHWM", 0))
+            await asyncio.sleep(0.2)
+
+    def mark(self) -> None:
+        """Start a new phase for :attr:`rss_max`."""
+        self.rss_max = proc_status(self.pid).get("VmRSS", 0)
+
+    def rss(self) -> int:
+        return proc_status(self.pid).get("VmRSS", 0)
+
+    def cpu_seconds(self) -> float:
+        return proc_cpu_seconds(self.pid)
+
+    async def stop(self, timeout: float = 30.0) -> int | None:
+        """SIGTERM (the bots stop cleanly on it), SIGKILL if that takes too long; returns the exit code."""
+        if self.process is None:
+            return None
+        self.hwm = max(self.hwm, proc_status(self.pid).get("VmHWM", 0))
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), timeout)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+        return self.process.returncode
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+
+def bot_env(fake: FakeTelegram, **extra: str) -> dict[str, str]:
+    """The environment of a bot subprocess pointed at ``fake`` (the caller's own settings removed)."""
+    drop = {"BOT_TOKEN", "TELEGRAM_API_URL", "DATABASE_URL", "POLL_TIMEOUT", "MAX_CONCURRENT_UPDATES", "LOG_LEVEL"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.url, PTB_TIMEDELTA="1", PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env
+
+
+# --- latency bookkeeping --------------------------------------------------------------------------
+
+
+@dataclass
+class Recorder:
+    """Latencies of the updates queued while this recorder was current."""
+
+    name: str
+    queued: int = 0
+    latencies: list[float] = field(default_factory=list)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
+    censored: list[float] = field(default_factory=list)  # still unanswered: their age when we gave up
+
+    @property
+    def outstanding(self) -> int:
+        return self.queued - len(self.latencies)
+
+    def answered(self, latency: float, kind: str) -> None:
+        self.latencies.append(latency)
+        self.by_kind.setdefault(kind, []).append(latency)
+
+
+def _update_chat(update: dict[str, Any]) -> tuple[int | None, str]:
+    """The chat an update belongs to, and its kind for the latency breakdown."""
+    if "message" in update:
+        message = update["message"]
+        kind = "command" if (message.get("text") or "").startswith("/") else "text"
+        return message["chat"]["id"], kind
+    if "callback_query" in update:
+        message = update["callback_query"].get("message") or {}
+        return (message.get("chat") or {}).get("id"), "button"
+    return None, "other"
+
+
+class ChatView:
+    """One person's private chat as they see it: bot messages (and edits) arrive in a mailbox."""
+
+    __slots__ = ("chat_id", "mailbox", "pending", "user", "wake")
+
+    def __init__(self, user: FakeUser) -> None:
+        self.user = user
+        self.chat_id = user.chat_id
+        self.pending: deque[tuple[float, str, Recorder]] = deque()
+        self.mailbox: deque[int] = deque()  # ids of bot messages sent or edited, not yet looked at
+        self.wake = asyncio.Event()
+
+    async def wait_for(self, fake: FakeTelegram, predicate: Callable[[Message], bool], timeout: float) -> Message:
+        """The next bot message (or edited message, in its current state) matching ``predicate``;
+        earlier ones that do not match are skipped, as a reader scrolls past them."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        messages = fake.world.chats[self.chat_id].messages
+        while True:
+            while self.mailbox:
+                message = messages.get(self.mailbox.popleft())
+                if message is not None and predicate(message):
+                    return message
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), remaining)
+
+
+class Observer:
+    """Timestamps the fake's events as they happen.
+
+    ``fake.subscribe()`` hands out the same events through a queue, but a queue entry carries no
+    time and is read only when the consumer task next runs (late by the benchmark's own event-loop
+    lag). A listener on the same event stream (``fake.world.listen``) runs synchronously inside
+    ``emit``, so each timestamp is exact and no polling is involved.
+    """
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        self.fake = fake
+        self.chats: dict[int, ChatView] = {}
+        self.recorder: Recorder | None = None
+        self.counting = False
+        self.answers_in_window = 0
+        fake.world.listen(self._on_event)
+
+    def view(self, user: FakeUser) -> ChatView:
+        chat = self.chats.get(user.chat_id)
+        if chat is None:
+            chat = self.chats[user.chat_id] = ChatView(user)
+        return chat
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        kind = event["type"]
+        if kind == "update":
+            chat_id, what = _update_chat(event["update"])
+            chat = self.chats.get(chat_id) if chat_id is not None else None
+            if chat is not None and self.recorder is not None:
+                chat.pending.append((time.perf_counter(), what, self.recorder))
+                self.recorder.queued += 1
+        elif (kind == "message" and event["outgoing"]) or kind == "edit":
+            chat = self.chats.get(event["chat_id"])
+            if chat is None:
+                return
+            if chat.pending:
+                queued_at, what, recorder = chat.pending.popleft()
+                recorder.answered(time.perf_counter() - queued_at, what)
+                if self.counting:
+                    self.answers_in_window += 1
+            chat.mailbox.append(event["message_id"])
+            chat.wake.set()
+
+    def give_up(self, recorder: Recorder) -> None:
+        """Record the updates of ``recorder`` still unanswered, with their age, as censored."""
+        now = time.perf_counter()
+        for chat in self.chats.values():
+            for queued_at, _, owner in chat.pending:
+                if owner is recorder:
+                    recorder.censored.append(now - queued_at)
+            chat.pending.clear()
+
+
+# --- simulated people -----------------------------------------------------------------------------
+
+
+class Finished(Exception):
+    """The measured window is over: the person does nothing more."""
+
+
+class Stuck(Exception):
+    """The bot did not answer as expected within the person's patience."""
+
+
+@dataclass
+class Crowd:
+    """What a group of people share: the fake, their patience, pace and counters."""
+
+    fake: FakeTelegram
+    observer: Observer
+    think: float  # mean seconds between reading an answer and acting again
+    patience: float  # seconds to wait for an answer before counting the person as stuck
+    stop_at: float = math.inf  # loop time after which nobody starts a new action
+    counters: dict[str, int] = field(default_factory=dict)
+    stuck: list[str] = field(default_factory=list)
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.counters[name] = self.counters.get(name, 0) + n
+
+
+class Person:
+    """A human at a phone: acts, waits for the bot's answer, reads it and thinks, acts again."""
+
+    def __init__(self, crowd: Crowd, user: FakeUser, rng: random.Random) -> None:
+        self.crowd = crowd
+        self.user = user
+        self.view = crowd.observer.view(user)
+        self.rng = rng
+        self.step = "start"
+
+    async def pause(self) -> None:
+        await asyncio.sleep(self.crowd.think * self.rng.uniform(0.5, 1.5))
+        if asyncio.get_running_loop().time() >= self.crowd.stop_at:
+            raise Finished
+
+    async def _answer(self, expect: Callable[[Message], bool]) -> Message:
+        try:
+            return await self.view.wait_for(self.crowd.fake, expect, self.crowd.patience)
+        except TimeoutError:
+            shown = [m.plain_text[:60] for m in self.crowd.fake.bot_messages(self.view.chat_id)[-3:]]
+            raise Stuck(f"user {self.user.id} at step {self.step!r}: no expected answer; last: {shown}") from None
+
+    async def say(self, text: str, expect: Callable[[Message], bool], step: str) -> Message:
+        await self.pause()
+        self.step = step
+        self.user.send(text)
+        return await self._answer(expect)
+
+    async def press(self, message: Message, data: str, expect: Callable[[Message], bool], step: str) -> Message:
+        await self.pause()
+        self.step = step
+        self.user.press(message, data)
+        return await self._answer(expect)
+
+
+def contains(text: str) -> Callable[[Message], bool]:
+    return lambda message: text in message.plain_text
+
+
+def has_button(pattern: Callable[[str], bool]) -> Callable[[Message], bool]:
+    return lambda message: any(data is not None and pattern(data) for _, data in message.buttons())
+
+
+def any_message(message: Message) -> bool:
+    return True
+
+
+# --- a measured window ----------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile of sorted ``values``."""
+    if not values:
+        return math.nan
+    return values[min(len(values) - 1, max(0, math.ceil(q / 100 * len(values)) - 1))]
+
+
+@dataclass
+class Window:
+    """What a measured window produced."""
+
+    duration: float
+    handled: int  # updates answered (first bot message or edit) inside the window
+    recorder: Recorder
+    bot_cpu: float  # CPU seconds the bot process used inside the window
+    bot_main_thread_cpu: float  # … of which its main thread (the event loop)
+    bench_cpu: float  # CPU seconds this process (fake server + simulated people) used
+    system_busy: float  # fraction of all CPUs busy inside the window
+    rss_max: int  # largest VmRSS of the bot sampled inside the window
+    counters: dict[str, int]
+    stuck: list[str]
+    wall: tuple[float, float]  # time.time() at the start and the end (the fake logs calls with it)
+
+    def latency_summary(self) -> dict[str, Any]:
+        answered = sorted(self.recorder.latencies)
+        values = sorted(answered + self.recorder.censored)
+        floor = min(self.recorder.censored, default=math.inf)
+        summary: dict[str, Any] = {}
+        for name, q in (("p50", 50), ("p90", 90), ("p99", 99), ("max", 100)):
+            value = percentile(values, q)
+            summary[name] = value
+            summary[f"{name}_is_lower_bound"] = value >= floor  # an unanswered update is at least that late
+        summary["by_kind"] = {
+            kind: {"count": len(v), "p50": percentile(sorted(v), 50), "p99": percentile(sorted(v), 99)}
+            for kind, v in sorted(self.recorder.by_kind.items())
+        }
+        return summary
+
+
+async def run_window(
+    crowd: Crowd,
+    bot: BotProcess,
+    people: Iterable[Callable[[], Awaitable[None]]],
+    *,
+    warmup: float,
+    duration: float,
+    drain: float,
+    on_start: Callable[[], None] | None = None,
+    on_end: Callable[[], None] | None = None,
+) -> Window:
+    """Let ``people`` act for ``warmup + duration`` seconds; measure the last ``duration``.
+
+    Latencies are those of the updates queued inside the window (answers that come after it, up to
+    ``drain`` seconds later, still count; updates never answered are kept as censored values).
+    """
+    loop = asyncio.get_running_loop()
+    observer = crowd.observer
+    warm = Recorder("warm-up")
+    measured = Recorder("measured")
+    observer.recorder = warm
+    crowd.stop_at = loop.time() + warmup + duration
+    crowd.counters.clear()
+
+    async def guarded(act: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await act()
+        except Finished:
+            pass
+        except Stuck as error:
+            crowd.stuck.append(str(error))
+        except Exception as error:  # a person's mistake must not end the benchmark
+            crowd.stuck.append(f"{type(error).__name__}: {error}")
+
+    tasks = [asyncio.create_task(guarded(act)) for act in people]
+    await asyncio.sleep(warmup)
+
+    observer.recorder = measured
+    observer.answers_in_window = 0
+    observer.counting = True
+    crowd.counters.clear()
+    bot.mark()
+    if on_start is not None:
+        on_start()
+    cpu0, bench0, (busy0, total0) = bot.cpu_seconds(), proc_cpu_seconds(), system_cpu()
+    main0 = thread_cpu_seconds(bot.pid)[0]
+    started, wall_started = time.perf_counter(), time.time()
+    await asyncio.sleep(max(0.0, crowd.stop_at - loop.time()))
+    wall_ended = time.time()
+    elapsed = time.perf_counter() - started
+    observer.counting = False
+    observer.recorder = None
+    cpu1, bench1, (busy1, total1) = bot.cpu_seconds(), proc_cpu_seconds(), system_cpu()
+    main1 = thread_cpu_seconds(bot.pid)[0]
+    if on_end is not None:
+        on_end()
+    handled = observer.answers_in_window
+    counters = dict(crowd.counters)
+    rss_max = bot.rss_max
+
+    deadline = loop.time() + drain
+    while measured.outstanding > 0 and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    observer.give_up(measured)
+    return Window(
+        duration=elapsed,
+        handled=handled,
+        recorder=measured,
+        bot_cpu=cpu1 - cpu0,
+        bot_main_thread_cpu=main1 - main0,
+        bench_cpu=bench1 - bench0,
+        system_busy=(busy1 - busy0) / max(1, total1 - total0),
+        rss_max=rss_max,
+        counters=counters,
+        stuck=list(crowd.stuck),
+        wall=(wall_started, wall_ended),
+    )
+
+
+def private_chat_windows(fake: FakeTelegram) -> dict[str, int]:
+    """Worst counts of bot messages to one private chat in any 1 s and any 30 s (the bot's limits)."""
+    rates = fake.server.rates
+    private = [times for chat, times in rates.by_chat.items() if rates.chat_types.get(chat) == "private"]
+    return {
+        "per_private_chat_1s": max((max_in_window(t, 1.0) for t in private), default=0),
+        "per_private_chat_30s": max((max_in_window(t, 30.0) for t in private), default=0),
+    }

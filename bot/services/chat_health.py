@@ -1,0 +1,48 @@
+"""What the outbox sender reports about chats: lost ones and upgraded ones."""
+
+from __future__ import annotations
+
+from bot.services import delivery, units_admin
+from bot.services.session import Services, Work
+from db.database import Tx
+from db.repositories import complaints
+from db.repositories.outbox import OutboxRow
+
+# Telegram's words for "this chat is gone for the bot" (PTB capitalises the first letter).
+_CHAT_LOST = (
+    "bot was kicked",
+    "not a member",
+    "chat not found",
+    "group chat was deactivated",
+    "bot was blocked",
+    "have no rights to send",
+    "need administrator rights",
+)
+
+
+def chat_is_lost(error: str) -> bool:
+    lowered = error.lower()
+    return any(words in lowered for words in _CHAT_LOST)
+
+
+def failure_hook(services: Services):
+    async def on_permanent_failure(tx: Tx, row: OutboxRow, error: str) -> None:
+        """A message Telegram refused for good. For a group the bot lost, its units become
+        unreachable (the ministry is told once) and a complaint whose card could not be delivered
+        goes to the next level up at once."""
+        if row.chat_id >= 0 or not chat_is_lost(error):
+            return  # a citizen who blocked the bot, or a malformed message: parked, nothing more
+        w = Work(services, tx)
+        await units_admin.chat_lost(w, row.chat_id, error)
+        complaint = await complaints.get(tx, row.complaint_id) if row.complaint_id else None
+        if complaint and complaint.card_outbox_id == row.id and complaint.responsible_code:
+            await delivery.deliver(w, complaint, complaint.responsible_code, await w.registry())
+
+    return on_permanent_failure
+
+
+def migration_hook(services: Services):
+    async def on_chat_migrated(tx: Tx, old_chat_id: int, new_chat_id: int) -> None:
+        await units_admin.chat_migrated(Work(services, tx), old_chat_id, new_chat_id)
+
+    return on_chat_migrated

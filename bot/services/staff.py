@@ -1,0 +1,49 @@
+"""Looking up complaints as police staff: only within the units one belongs to or supervises."""
+
+from __future__ import annotations
+
+from bot.domain import tracking
+from bot.outgoing import Screen
+from bot.services.delivery import render_card
+from bot.services.session import Session
+from db.repositories import complaints
+
+
+async def is_staff(s: Session) -> bool:
+    return (await s.actor()).is_staff
+
+
+async def complaint_status(s: Session, typed: str) -> None:
+    """/status <number> for officers and supervisors: the complaint as its card shows it, with its
+    whole history. Numbers outside the person's scope answer like numbers that do not exist."""
+    number, problem = tracking.parse(typed)
+    if number is None:
+        await s.say(
+            Screen(
+                s.t("That number is not right: please check it. A digit may be mistyped or two digits swapped.")
+                if problem == tracking.TrackingInput.BAD_CHECK_DIGIT
+                else s.t(
+                    "A tracking number has 10 digits, e.g. %(example)s. Please check it and try again.",
+                    example=tracking.display(tracking.EXAMPLE, s.t.lang),
+                )
+            )
+        )
+        return
+    complaint = await complaints.by_number(s.tx, number)
+    registry = await s.registry()
+    actor = await s.actor()
+    unit_code = complaint.unit_code or complaint.responsible_code if complaint else None
+    if complaint is None or unit_code is None or not actor.can_handle(unit_code, registry):
+        await s.say(
+            Screen(
+                s.t(
+                    "No complaint with the number %(number)s was found among the units you work for.",
+                    number=tracking.display(number, s.t.lang),
+                )
+            )
+        )
+        return
+    unit = registry.get(unit_code)
+    assert unit is not None
+    detail = await render_card(s, complaint, registry, unit, lang=s.t.lang, history_size=20, with_buttons=False)
+    await s.say(detail)

@@ -1,0 +1,218 @@
+"""What a police unit sees: the complaint card in its group, prompts, and messages from citizens.
+
+The citizen appears only as a pseudonym ("Citizen 7F3A"); their name, username and Telegram id
+never appear here, and their phone only if they chose to share it at the review.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot import callbacks
+from bot.domain import phone as phones
+from bot.domain import tracking
+from bot.domain.categories import Categories
+from bot.domain.complaint import Action, Complaint, RejectReason, Status, allowed
+from bot.domain.places import path_label
+from bot.domain.units import Unit
+from bot.i18n import N_, Translator
+from bot.outgoing import Button, Screen, inline_keyboard, user_text
+from bot.views.common import field
+from bot.views.status import STATUS_ICONS
+from db.repositories.complaints import Event
+
+CARD_STATUS = {
+    Status.SUBMITTED: N_("Waiting to be acknowledged"),
+    Status.ACKNOWLEDGED: N_("Acknowledged: being handled"),
+    Status.RESOLVED: N_("Resolved"),
+    Status.REJECTED: N_("Rejected"),
+}
+REJECT_REASONS = {
+    RejectReason.NOT_POLICE: N_("Not a police matter"),
+    RejectReason.DUPLICATE: N_("Duplicate"),
+    RejectReason.ABUSIVE: N_("Abusive"),
+}
+# One line per event in a card's or a status view's history.
+EVENT_LABELS = {
+    "filed": N_("Filed by the citizen"),
+    "routed": N_("Sent to %(unit)s"),
+    "waiting": N_("Waiting: no police unit has a Telegram group yet"),
+    "acknowledged": N_("Acknowledged by %(actor)s"),
+    "officer_message": N_("Message to the citizen from %(actor)s"),
+    "citizen_message": N_("Message from the citizen"),
+    "transferred": N_("Transferred to %(unit)s by %(actor)s: %(reason)s"),
+    "rejected": N_("Rejected by %(actor)s (%(reason)s): %(note)s"),
+    "resolved": N_("Resolved by %(actor)s: %(note)s"),
+    "feedback": N_("Citizen's rating: %(rating)s"),
+}
+CARD_HISTORY = 4
+
+
+def citizen_label(t: Translator, complaint: Complaint) -> str:
+    return t("Citizen %(pseudonym)s", pseudonym=complaint.pseudonym)
+
+
+def event_line(t: Translator, event: Event, units: dict[str, Unit]) -> str:
+    detail = event.detail
+    unit = units.get(detail.get("unit", ""))
+    reason = detail.get("reason", "")
+    if event.action == "rejected" and reason in RejectReason._value2member_map_:
+        reason = t(REJECT_REASONS[RejectReason(reason)])
+    values = {
+        "actor": escape(detail.get("actor", "")),
+        "unit": escape(unit.name(t.lang)) if unit else escape(detail.get("unit", "")),
+        "reason": user_text(reason),
+        "note": user_text(detail.get("note", "")),
+        "rating": "👍" if detail.get("rating") == "up" else "👎",
+    }
+    label = EVENT_LABELS.get(event.action)
+    text = t(label, **values) if label else escape(event.action)
+    snippet = detail.get("snippet")
+    if snippet:
+        text += ": “" + user_text(snippet) + "”"
+    return f"{t.datetime(event.at)} · {text}"
+
+
+def card(
+    t: Translator,
+    complaint: Complaint,
+    categories: Categories,
+    *,
+    unit: Unit,
+    responsible: Unit | None,
+    events: list[Event],
+    units: dict[str, Unit],
+    evidence_count: int,
+    moved_to: Unit | None = None,
+    history_size: int = CARD_HISTORY,
+    with_buttons: bool = True,
+) -> Screen:
+    """The card; `moved_to`: the final state of a card whose complaint was transferred away.
+
+    The description is at most 3,000 characters; the oldest history lines are left out if the
+    whole would not fit Telegram's 4,096."""
+    number = tracking.display(complaint.tracking_no, t.lang)
+    category = categories.get(complaint.category)
+    status = complaint.status
+    who = citizen_label(t, complaint)
+    if complaint.phone:
+        who += " · 📞 " + phones.display(complaint.phone)
+    else:
+        who += " · " + t("anonymous")
+    lines = [
+        f"{STATUS_ICONS[status]} <b>" + t("Complaint %(number)s", number=number) + "</b>",
+        field(
+            t,
+            t("Status"),
+            "↪️ " + t("Transferred to %(unit)s", unit=escape(moved_to.name(t.lang)))
+            if moved_to
+            else t(CARD_STATUS[status]),
+        ),
+        field(t, t("Category"), escape(category.label(t.lang) if category else complaint.category)),
+        field(t, t("Place"), escape(path_label(complaint.commune_code, t.lang))),
+        field(t, t("Filed on"), t.datetime(complaint.created_at)),
+    ]
+    if status == Status.SUBMITTED and complaint.ack_due_at and not moved_to:
+        lines.append(field(t, t("Acknowledge by"), t.datetime(complaint.ack_due_at)))
+    lines.append(field(t, t("From"), who))
+    if responsible and responsible.code != unit.code:
+        lines.append(
+            "⚠️ "
+            + t(
+                "For %(unit)s, which has no Telegram group the bot can reach; sent here instead.",
+                unit=escape(responsible.name(t.lang)),
+            )
+        )
+    lines += ["", field(t, t("What happened")), user_text(complaint.description)]
+    extras = []
+    if evidence_count:
+        extras.append("📎 " + t.plural("%(num)s attachment below", "%(num)s attachments below", evidence_count))
+    if complaint.latitude is not None:
+        extras.append("📍 " + t("location below"))
+    if extras:
+        lines += ["", " · ".join(extras)]
+    # "Filed" and "sent to this unit" are what the card itself says.
+    shown = [e for e in events if e.action != "filed" and not (e.action == "routed" and e.unit_code == unit.code)]
+    history = [event_line(t, e, units) for e in shown][-history_size:]
+    while history and len("\n".join([*lines, *history])) > 3900:
+        history.pop(0)
+    if history:
+        lines += ["", "<i>" + t("History") + "</i>", *history]
+    buttons = card_buttons(t, complaint) if with_buttons and not moved_to else []
+    return Screen("\n".join(lines), inline_keyboard(buttons))
+
+
+def card_buttons(t: Translator, complaint: Complaint) -> list[list[Button]]:
+    def button(action: Action, label: str) -> Button | None:
+        return (
+            Button(label, callbacks.encode("c", complaint.id, action.value))
+            if allowed(complaint.status, action)
+            else None
+        )
+
+    rows = [
+        [button(Action.ACKNOWLEDGE, t("✅ Acknowledge")), button(Action.REPLY, t("💬 Reply"))],
+        [
+            button(Action.RESOLVE, t("✔️ Resolve")),
+            button(Action.TRANSFER, t("↪️ Transfer")),
+            button(Action.REJECT, t("⛔ Reject")),
+        ],
+    ]
+    return [[b for b in row if b] for row in rows]
+
+
+def reject_reasons(t: Translator, complaint: Complaint) -> list[list[Button]]:
+    rows = [
+        [Button(t(label), callbacks.encode("c", complaint.id, "rr", reason.value))]
+        for reason, label in REJECT_REASONS.items()
+    ]
+    return [*rows, [Button(t("⬅️ Back"), callbacks.encode("c", complaint.id, "back"))]]
+
+
+PROMPTS = {
+    "reply": N_(
+        "%(mention)s, reply to this message with your answer to the citizen about complaint %(number)s "
+        "(text, photo, voice message or document)."
+    ),
+    "resolve": N_(
+        "%(mention)s, reply to this message with a short note on the outcome of complaint %(number)s. "
+        "The citizen will see it."
+    ),
+    "transfer": N_(
+        "%(mention)s, reply to this message with the code of the unit to transfer complaint %(number)s "
+        "to, then the reason, e.g. %(example)s. The citizen will see the reason."
+    ),
+    "reject": N_(
+        "%(mention)s, reply to this message with a short explanation for rejecting complaint %(number)s. "
+        "The citizen will see it."
+    ),
+}
+
+
+def mention(user_id: int, name: str) -> str:
+    return f'<a href="tg://user?id={user_id}">{escape(name)}</a>'
+
+
+def prompt(t: Translator, action: str, complaint: Complaint, user_id: int, name: str) -> Screen:
+    """A force-reply question: works with group privacy mode on (replies to the bot reach it)."""
+    text = t(
+        PROMPTS[action],
+        mention=mention(user_id, name),
+        number=tracking.display(complaint.tracking_no, t.lang),
+        example="<code>0102 wrong district</code>",
+    )
+    markup = {"force_reply": True, "selective": True, "input_field_placeholder": t("Your answer…")[:64]}
+    return Screen(text, markup)
+
+
+def from_citizen(t: Translator, complaint: Complaint, text: str | None) -> str:
+    header = "💬 " + t(
+        "%(citizen)s wrote about complaint %(number)s:",
+        citizen=citizen_label(t, complaint),
+        number=tracking.display(complaint.tracking_no, t.lang),
+    )
+    return header + ("\n\n" + user_text(text) if text else "")
+
+
+def done(t: Translator, what: str) -> Screen:
+    return Screen("✅ " + what)

@@ -1,0 +1,141 @@
+"""What the citizen is told when something happens to their complaint, in their language.
+
+Every notice names the tracking number: the Bot API has no idempotency key, so a notice Telegram
+accepted just before a crash may arrive twice, and the number makes that recognisable.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot import callbacks
+from bot.domain import tracking
+from bot.domain.complaint import Complaint, RejectReason
+from bot.domain.units import Unit
+from bot.i18n import Translator
+from bot.outgoing import Button, Screen, inline_keyboard, user_text
+from bot.views.card import REJECT_REASONS
+
+
+def _number(t: Translator, complaint: Complaint) -> str:
+    return "<b>" + tracking.display(complaint.tracking_no, t.lang) + "</b>"
+
+
+def _unit(t: Translator, unit: Unit) -> str:
+    return "<b>" + escape(unit.name(t.lang)) + "</b>"
+
+
+def routed(t: Translator, complaint: Complaint, unit: Unit) -> Screen:
+    return Screen(
+        "📨 "
+        + t("Your complaint %(number)s was received by %(unit)s.", number=_number(t, complaint), unit=_unit(t, unit))
+    )
+
+
+def acknowledged(t: Translator, complaint: Complaint, unit: Unit) -> Screen:
+    return Screen(
+        "👮 "
+        + t(
+            "%(unit)s acknowledged your complaint %(number)s and is handling it.",
+            unit=_unit(t, unit),
+            number=_number(t, complaint),
+        )
+    )
+
+
+def answer_button(t: Translator, complaint: Complaint) -> dict:
+    return inline_keyboard([[Button(t("↩️ Answer"), callbacks.encode("ra", complaint.id))]])
+
+
+def officer_message_header(t: Translator, complaint: Complaint, unit: Unit) -> str:
+    return "💬 " + t(
+        "Message from %(unit)s about your complaint %(number)s:", unit=_unit(t, unit), number=_number(t, complaint)
+    )
+
+
+def officer_message(t: Translator, complaint: Complaint, unit: Unit, text: str) -> Screen:
+    body = officer_message_header(t, complaint, unit) + "\n\n" + user_text(text) + "\n\n" + answer_hint(t)
+    return Screen(body, answer_button(t, complaint))
+
+
+def answer_hint(t: Translator) -> str:
+    return "<i>" + t("To answer, press ↩️ Answer or reply to this message.") + "</i>"
+
+
+def transferred(t: Translator, complaint: Complaint, old: Unit, new: Unit, reason: str) -> Screen:
+    return Screen(
+        "↪️ "
+        + t(
+            "Your complaint %(number)s was transferred from %(old)s to %(new)s. Reason: %(reason)s",
+            number=_number(t, complaint),
+            old=_unit(t, old),
+            new=_unit(t, new),
+            reason=user_text(reason),
+        )
+    )
+
+
+def rejected(t: Translator, complaint: Complaint, unit: Unit, reason: RejectReason, note: str) -> Screen:
+    lines = [
+        "⛔ "
+        + t(
+            "%(unit)s closed your complaint %(number)s without action (%(reason)s): %(note)s",
+            unit=_unit(t, unit),
+            number=_number(t, complaint),
+            reason=t(REJECT_REASONS[reason]),
+            note=user_text(note),
+        ),
+    ]
+    if reason == RejectReason.NOT_POLICE:
+        lines += [
+            "",
+            t(
+                "Where to go instead: your commune or district hall (សាលាឃុំ / សាលាស្រុក) can tell you "
+                "which office handles this matter. If you think the police should act, file a new "
+                "complaint and explain why."
+            ),
+        ]
+    return Screen("\n".join(lines))
+
+
+def resolved(t: Translator, complaint: Complaint, unit: Unit, note: str) -> Screen:
+    return Screen(
+        "✅ "
+        + t(
+            "%(unit)s resolved your complaint %(number)s: %(note)s",
+            unit=_unit(t, unit),
+            number=_number(t, complaint),
+            note=user_text(note),
+        )
+    )
+
+
+def feedback_question(t: Translator, complaint: Complaint) -> Screen:
+    text = t("Are you satisfied with how your complaint %(number)s was handled?", number=_number(t, complaint))
+    keyboard = inline_keyboard(
+        [
+            [
+                Button(t("👍 Yes"), callbacks.encode("fb", complaint.id, "up")),
+                Button(t("👎 No"), callbacks.encode("fb", complaint.id, "down")),
+            ]
+        ]
+    )
+    return Screen(text, keyboard)
+
+
+def feedback_thanks(t: Translator, complaint: Complaint, satisfied: bool) -> Screen:
+    text = t("Thank you. Your answer was recorded with complaint %(number)s.", number=_number(t, complaint))
+    return Screen(("👍 " if satisfied else "👎 ") + text)
+
+
+def ask_answer(t: Translator, complaint: Complaint) -> Screen:
+    return Screen(
+        t(
+            "Type your answer about complaint %(number)s (or send a photo, voice message or document).",
+            number=_number(t, complaint),
+        )
+    )
+
+
+def answer_sent(t: Translator, complaint: Complaint) -> Screen:
+    return Screen("✅ " + t("Sent to the police handling complaint %(number)s.", number=_number(t, complaint)))

@@ -1,0 +1,110 @@
+"""Police units, the communes their posts cover, and their chats."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from bot.domain.units import Level, Registry, Unit, registry_from
+from db.database import Row, Tx
+
+_COLUMNS = "code, level, parent_code, name_km, name_en, phone, chat_id, thread_id, lang, unreachable_since"
+
+
+def _unit(row: Row) -> Unit:
+    values = dict(row)
+    values["level"] = Level(values["level"])
+    return Unit(**values)
+
+
+async def count(tx: Tx) -> int:
+    return int(await tx.fetchval("SELECT COUNT(*) FROM units"))
+
+
+async def version(tx: Tx) -> tuple[int, float]:
+    """Changes whenever a unit or the commune coverage changes (cache key for the registry)."""
+    row = await tx.fetchone("SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM units")
+    assert row is not None
+    return int(row[0]), float(row[1])
+
+
+async def load(tx: Tx) -> Registry:
+    units = [_unit(r) for r in await tx.fetchall(f"SELECT {_COLUMNS} FROM units")]
+    communes = {r[0]: r[1] for r in await tx.fetchall("SELECT commune_code, unit_code FROM unit_communes")}
+    return registry_from(units, communes)
+
+
+async def replace_all(tx: Tx, units: Iterable[Unit], communes: dict[str, str]) -> None:
+    """Write a whole registry (first start, or an import): parents before children."""
+    now = time.time()
+    ordered = sorted(units, key=lambda u: (len(u.code) if u.code != "KH" else 0, u.code))
+    await tx.execute("DELETE FROM unit_communes")
+    for unit in ordered:
+        await tx.execute(
+            f"INSERT INTO units ({_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (code) DO UPDATE SET level = excluded.level, parent_code = excluded.parent_code, "
+            "name_km = excluded.name_km, name_en = excluded.name_en, phone = excluded.phone, "
+            "chat_id = excluded.chat_id, thread_id = excluded.thread_id, lang = excluded.lang, "
+            "unreachable_since = excluded.unreachable_since, updated_at = excluded.updated_at",
+            (
+                unit.code,
+                unit.level,
+                unit.parent_code,
+                unit.name_km,
+                unit.name_en,
+                unit.phone,
+                unit.chat_id,
+                unit.thread_id,
+                unit.lang,
+                unit.unreachable_since,
+                now,
+            ),
+        )
+    await tx.executemany("INSERT INTO unit_communes (commune_code, unit_code) VALUES (?, ?)", sorted(communes.items()))
+
+
+async def bind(tx: Tx, code: str, chat_id: int, thread_id: int | None) -> None:
+    await tx.execute(
+        "UPDATE units SET chat_id = ?, thread_id = ?, unreachable_since = NULL, unreachable_reason = NULL, "
+        "updated_at = ? WHERE code = ?",
+        (chat_id, thread_id, time.time(), code),
+    )
+
+
+async def unbind(tx: Tx, code: str) -> None:
+    await tx.execute(
+        "UPDATE units SET chat_id = NULL, thread_id = NULL, unreachable_since = NULL, unreachable_reason = NULL, "
+        "updated_at = ? WHERE code = ?",
+        (time.time(), code),
+    )
+
+
+async def set_lang(tx: Tx, chat_id: int, lang: str) -> int:
+    return await tx.execute("UPDATE units SET lang = ?, updated_at = ? WHERE chat_id = ?", (lang, time.time(), chat_id))
+
+
+async def mark_unreachable(tx: Tx, chat_id: int, reason: str) -> list[str]:
+    """The bot can no longer post in this chat; returns the codes newly marked (to alert once)."""
+    rows = await tx.fetchall("SELECT code FROM units WHERE chat_id = ? AND unreachable_since IS NULL", (chat_id,))
+    now = time.time()
+    await tx.execute(
+        "UPDATE units SET unreachable_since = ?, unreachable_reason = ?, updated_at = ? "
+        "WHERE chat_id = ? AND unreachable_since IS NULL",
+        (now, reason[:300], now, chat_id),
+    )
+    return [r[0] for r in rows]
+
+
+async def mark_reachable(tx: Tx, chat_id: int) -> None:
+    await tx.execute(
+        "UPDATE units SET unreachable_since = NULL, unreachable_reason = NULL, updated_at = ? "
+        "WHERE chat_id = ? AND unreachable_since IS NOT NULL",
+        (time.time(), chat_id),
+    )
+
+
+async def move_chat(tx: Tx, old_chat_id: int, new_chat_id: int) -> int:
+    """A group became a supergroup with a new id."""
+    return await tx.execute(
+        "UPDATE units SET chat_id = ?, updated_at = ? WHERE chat_id = ?", (new_chat_id, time.time(), old_chat_id)
+    )

@@ -1,0 +1,63 @@
+"""Every inline-button press, in any chat: parsed strictly, then handed to the service it names.
+
+The services re-check who may press what; forged or stale data gets a short answer and changes
+nothing.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot import callbacks
+from bot.services import citizen, handling, intake, units_admin
+from bot.services.handling import PressAnswer
+from bot.services.session import Session, session
+from handlers.common import Context, answer_query, person_of, services_of
+
+# Presses that only make sense in a citizen's private chat.
+PRIVATE_KINDS = {"lang", "menu", "intake", "mine", "show", "answer", "feedback"}
+
+
+async def on_press(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    press = callbacks.decode(query.data)
+    message_id = query.message.message_id if query.message else None
+    private = query.message is not None and query.message.chat.type == "private"
+    async with session(services_of(context), person_of(update)) as s:
+        if press is None or message_id is None or (press.kind in PRIVATE_KINDS) != private:
+            answer = PressAnswer(await citizen.stale_press(s))
+        else:
+            answer = await _dispatch(s, press, message_id)
+    await answer_query(query, answer.text, alert=answer.alert)
+
+
+async def _dispatch(s: Session, press: callbacks.Press, message_id: int) -> PressAnswer:
+    kind = press.kind
+    if kind == "card":
+        return await handling.on_card_press(s, press, message_id)
+    if kind == "revoke":
+        return await units_admin.revoke(s, press.target)
+    if kind == "group_lang":
+        return await units_admin.group_language(s, press.action, message_id)
+    text: str | None = None
+    if kind == "lang":
+        text = await citizen.choose_language(s, press.action, message_id)
+    elif kind == "menu":
+        text = await citizen.on_menu(s, press, message_id)
+    elif kind == "intake":
+        text = await intake.on_press(s, press, message_id)
+    elif kind == "mine":
+        await citizen.my_complaints(s, int(press.action), message_id)
+    elif kind == "show":
+        await citizen.show_complaint(s, press.action, message_id)
+    elif kind == "answer":
+        text = await handling.start_answer(s, press.target)
+    elif kind == "feedback":
+        text = await handling.feedback(s, press.target, press.action)
+    return PressAnswer(text)
+
+
+def register(app: Application) -> None:
+    app.add_handler(CallbackQueryHandler(on_press))

@@ -1,0 +1,117 @@
+"""Test helpers for police units: groups bound to units, enrolled officers, complaints filed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.domain import tracking
+from tests.conftest import Conversation, RunningBot, start_bot
+from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram.actors import FakeGroup, FakeUser
+from tests.fake_telegram.models import Message
+from tests.test_intake_flow import choose_language, has_button, is_description_prompt
+
+POST = "171001"  # Sangkat Sla Kram, Krong Siem Reap
+POST_NAME = "Sla Kram"
+DISTRICT = "1710"
+PROVINCE = "17"
+OTHER_POST = "171002"
+
+
+@dataclass
+class World:
+    fake: FakeTelegram
+    bot: RunningBot
+    admin: FakeUser
+    groups: dict[str, FakeGroup] = field(default_factory=dict)
+    officers: dict[str, FakeUser] = field(default_factory=dict)
+
+    def query(self, sql: str, params: tuple = ()) -> list:
+        return self.bot.query(sql, params)
+
+    async def bind(self, code: str, *, title: str | None = None, supergroup: bool = True) -> FakeGroup:
+        group = self.fake.group(title or f"Unit {code}", supergroup=supergroup, members=[self.admin])
+        group.send(self.admin, f"/bind {code}")
+        await self.fake.wait_for_message(group.id, lambda m: "This group is now the chat of" in m.plain_text)
+        self.groups[code] = group
+        return group
+
+    async def invite(self, code: str, role: str = "officer", name: str = "Officer") -> FakeUser:
+        self.admin.send(f"/invite {code} {role}")
+        message = await self.fake.wait_for_message(self.admin.chat_id, lambda m: "t.me/" in m.plain_text)
+        token = re.search(r"start=(inv_[\w-]+)", message.plain_text).group(1)
+        person = self.fake.user(name, language_code="en")
+        person.send(f"/start {token}")
+        await self.fake.next_bot_message(person.chat_id)  # "You are now …" (in Khmer: no language chosen)
+        group = self.groups.get(code)
+        if group is not None:
+            group.add_member(person, by=self.admin)
+        self.officers[f"{code}:{name}"] = person
+        return person
+
+    async def card(self, code: str, number: str, *, timeout: float = 5.0) -> Message:
+        """The card of complaint `number` in the group of unit `code`."""
+        shown = (tracking.display(number, "km"), tracking.display(number, "en"))
+        return await self.fake.wait_for_message(
+            self.groups[code].id,
+            lambda m: any(n in m.plain_text for n in shown) and bool(m.buttons()),
+            timeout=timeout,
+        )
+
+    def current(self, message: Message) -> Message:
+        return self.fake.message(message.chat_id, message.message_id)
+
+
+async def make_world(fake: FakeTelegram, tmp_path: Path, **env: str) -> World:
+    admin = fake.user("Admin", language_code="en", username="ministry_admin")
+    admin.send("/start")
+    running = await start_bot(fake, tmp_path / "bot.sqlite3", ADMIN_IDS=str(admin.id), **env)
+    picker = await fake.next_bot_message(admin.chat_id)
+    admin.press(picker, "lang:en")
+    await fake.wait_for_edit(admin.chat_id, picker.message_id)
+    fake.consume_all(admin.chat_id)
+    return World(fake, running, admin)
+
+
+async def file_complaint(
+    chat: Conversation,
+    *,
+    category: str = "drugs",
+    commune: str = POST,
+    text: str = "Drugs are sold at night.",
+    share_phone: bool = False,
+    evidence: tuple[str, ...] = (),
+    location: tuple[float, float] | None = None,
+) -> str:
+    """A citizen files a complaint through the real intake; returns its tracking number."""
+    fake = chat.fake
+    menu = await choose_language(chat)
+    await chat.press(menu, "m:new")
+    categories = await fake.wait_for_message(chat.chat_id, has_button(f":cat:{category}"))
+    await chat.press(categories, next(d for _, d in categories.buttons() if d.endswith(f":cat:{category}")))
+    picker = await fake.wait_for_message(chat.chat_id, has_button(":place:17"))
+    if location:
+        chat.user.tap("📍 Send my location", location=location)
+        await chat.reply("Location saved")
+    for code in (commune[:2], commune[:4], commune):
+        current = fake.message(chat.chat_id, picker.message_id)
+        await chat.press(current, next(d for _, d in current.buttons() if d.endswith(f":place:{code}")))
+        if code != commune:
+            await fake.wait_for_edit(chat.chat_id, picker.message_id)
+    await fake.wait_for_message(chat.chat_id, is_description_prompt)
+    await chat.say(text, expect="Saved")
+    await chat.say("✅ Done", expect="Evidence")
+    for kind in evidence:
+        getattr(chat.user, f"send_{kind}")()
+        await chat.reply("Saved")
+    await chat.say("✅ Done" if evidence else "⏭ Skip", expect="reach you")
+    if share_phone:
+        await chat.say("012 345 678", expect="+855")
+    else:
+        await chat.say("🙈 Stay anonymous", expect="anonymous")
+    review = await chat.reply("Please check your complaint")
+    await chat.press(review, next(d for _, d in review.buttons() if d.endswith(":submit")))
+    receipt = await chat.reply("Your complaint has been filed")
+    return tracking.parse(receipt.plain_text.split("Tracking number: ")[1].split()[0])[0]
