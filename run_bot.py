@@ -34,6 +34,33 @@ async def serve(settings: Settings) -> None:
     await run(settings, stop=stop)
 
 
+async def units_command(settings: Settings, action: str, path: Path) -> int:
+    from bot.domain.places import Gazetteer
+    from bot.domain.units_csv import CsvError
+    from bot.services import units_io
+    from db.database import Database
+    from db.migrate import migrate
+
+    db = await Database.open(settings.database_path)
+    try:
+        await migrate(db)
+        if action == "export":
+            count = await units_io.export_to(db, path)
+            print(f"{count} units written to {path}")
+            return 0
+        try:
+            summary = await units_io.import_from(db, path, Gazetteer.load())
+        except CsvError as error:
+            print(f"nothing imported; {len(error.problems)} problem(s) in {path}:", file=sys.stderr)
+            for problem in error.problems:
+                print(f"  {problem}", file=sys.stderr)
+            return 1
+        print(f"imported {summary['units']} units ({summary['changed']} changed, {summary['removed']} removed)")
+        return 0
+    finally:
+        await db.close()
+
+
 async def backup(settings: Settings, target: Path) -> None:
     from db.database import Database
 
@@ -50,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("run", help="run the bot (the default)")
     backup_parser = commands.add_parser("backup", help="copy the database safely while the bot runs")
     backup_parser.add_argument("target", type=Path)
+    units_parser = commands.add_parser("units", help="export or import the police units as CSV")
+    units_parser.add_argument("action", choices=["export", "import"])
+    units_parser.add_argument("file", type=Path)
     args = parser.parse_args(argv)
 
     try:
@@ -59,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level)
 
+    if args.command == "units":
+        return asyncio.run(units_command(settings, args.action, args.file))
     if args.command == "backup":
         asyncio.run(backup(settings, args.target))
         print(f"backup written to {args.target}")

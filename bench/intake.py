@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import (  # noqa: E402
+from bench.harness import (
     MB,
     ROOT,
     BotProcess,
@@ -50,9 +50,9 @@ from bench.harness import (  # noqa: E402
     private_chat_windows,
     run_window,
 )
-from tests.fake_telegram import FakeTelegram  # noqa: E402
-from tests.fake_telegram.actors import FakeUser  # noqa: E402
-from tests.fake_telegram.models import Message  # noqa: E402
+from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram.actors import FakeUser
+from tests.fake_telegram.models import Message
 
 TARGETS = {"updates_per_s": 200.0, "p99_s": 1.0, "peak_rss_mb": 200.0}
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from bot.domain.units import Level, Registry, Unit, registry_from
 from db.database import Row, Tx
 
+LEVEL_ORDER = {Level.MINISTRY: 0, Level.PROVINCE: 1, Level.DISTRICT: 2, Level.POST: 3}
 _COLUMNS = "code, level, parent_code, name_km, name_en, phone, chat_id, thread_id, lang, unreachable_since"
 
 
@@ -37,7 +38,7 @@ async def load(tx: Tx) -> Registry:
 async def replace_all(tx: Tx, units: Iterable[Unit], communes: dict[str, str]) -> None:
     """Write a whole registry (first start, or an import): parents before children."""
     now = time.time()
-    ordered = sorted(units, key=lambda u: (len(u.code) if u.code != "KH" else 0, u.code))
+    ordered = sorted(units, key=lambda u: (LEVEL_ORDER[u.level], u.code))
     await tx.execute("DELETE FROM unit_communes")
     for unit in ordered:
         await tx.execute(
@@ -61,6 +62,25 @@ async def replace_all(tx: Tx, units: Iterable[Unit], communes: dict[str, str]) -
             ),
         )
     await tx.executemany("INSERT INTO unit_communes (commune_code, unit_code) VALUES (?, ?)", sorted(communes.items()))
+
+
+async def referenced_codes(tx: Tx) -> set[str]:
+    """Units that complaints, people or invitations refer to: they cannot be removed."""
+    rows = await tx.fetchall(
+        "SELECT unit_code FROM complaints WHERE unit_code IS NOT NULL UNION "
+        "SELECT responsible_code FROM complaints WHERE responsible_code IS NOT NULL UNION "
+        "SELECT unit_code FROM members UNION SELECT unit_code FROM invites"
+    )
+    return {r[0] for r in rows}
+
+
+async def remove_except(tx: Tx, keep: set[str]) -> list[str]:
+    """Delete the units not in `keep`, lowest levels first (children before their parents)."""
+    levels = {r[0]: Level(r[1]) for r in await tx.fetchall("SELECT code, level FROM units")}
+    gone = sorted((code for code in levels if code not in keep), key=lambda code: -LEVEL_ORDER[levels[code]])
+    for code in gone:
+        await tx.execute("DELETE FROM units WHERE code = ?", (code,))
+    return gone
 
 
 async def bind(tx: Tx, code: str, chat_id: int, thread_id: int | None) -> None:
