@@ -27,10 +27,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     url = os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
     builder = (
-        Application.builder()
-        .token(os.environ["BOT_TOKEN"])
-        .base_url(f"{url}/bot")
-        .base_file_url(f"{url}/file/bot")
+        Application.builder().token(os.environ["BOT_TOKEN"]).base_url(f"{url}/bot").base_file_url(f"{url}/file/bot")
     )
     concurrent = os.environ.get("ECHO_CONCURRENT_UPDATES")
     if concurrent:

@@ -22,6 +22,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -429,8 +430,11 @@ def print_profile(path: str) -> None:
 def print_samples(path: str) -> dict[str, Any]:
     report = json.loads(Path(path).read_text())
     out = sys.stderr
-    print(f"\n--- where the bot's main thread spends the measured window ({report['samples']:,} samples "
-          f"in {report['seconds']:.0f} s, bench/sampler.py) ---", file=out)
+    print(
+        f"\n--- where the bot's main thread spends the measured window ({report['samples']:,} samples "
+        f"in {report['seconds']:.0f} s, bench/sampler.py) ---",
+        file=out,
+    )
     for area, share in report["areas"].items():
         print(f"{100 * share:5.1f}%  {area}", file=out)
     print("\ninnermost function (self):", file=out)
@@ -463,7 +467,7 @@ def table(result: dict[str, Any]) -> str:
     lines = [
         f"Intake benchmark: {config['citizens']:,} citizens mid-draft, {result['intake']['active']} active, "
         f"think {config['think_s']} s, +{config['latency_s'] * 1000:.0f} ms per Bot API call, "
-        f"{config['cpus']} CPUs, Python {config['python']}",
+        f"{config['cpus']} CPUs, Python {config['python']}, git {config['git']}",
         f"setup ({setup['mode']}): seed DB {setup['seed_db_s']:.1f} s, {setup['opened_by_start']:,} citizens "
         f"opened their chat: {setup['updates']:,} updates in "
         f"{setup['drive_s']:.1f} s ({setup['updates_per_s']:.0f}/s, p50 {_ms(setup['p50_s'])}, "
@@ -533,21 +537,32 @@ def table(result: dict[str, Any]) -> str:
     add("fake.errors", f"{len(run['fake_errors'])}", f"{len(e.get('fake_errors', []))}")
     add("stuck people", f"{run['stuck_count']}", f"{e.get('stuck_count', 0)}")
     add("unanswered callbacks", f"{run['unanswered_callbacks']}", f"{e.get('unanswered_callbacks', 0)}")
-    add("bot log errors / warnings", f"{run['bot_log_errors']} / {run['bot_log_warnings']}",
-        f"{e.get('bot_log_errors', 0)} / {e.get('bot_log_warnings', 0)}")
+    add(
+        "bot log errors / warnings",
+        f"{run['bot_log_errors']} / {run['bot_log_warnings']}",
+        f"{e.get('bot_log_errors', 0)} / {e.get('bot_log_warnings', 0)}",
+    )
     limits, elimits = run["limits"], e.get("limits", {})
-    add("worst 1 s, one private chat", f"{limits['per_private_chat_1s']} msgs (≤ 4)",
-        f"{elimits.get('per_private_chat_1s', 0)} msgs")
-    add("worst 30 s, one private chat", f"{limits['per_private_chat_30s']} msgs (≤ 30)",
-        f"{elimits.get('per_private_chat_30s', 0)} msgs")
-    add("worst 1 s, all chats", f"{limits['max_per_second_overall']} msgs", f"{elimits.get('max_per_second_overall', 0)} msgs")
+    add(
+        "worst 1 s, one private chat",
+        f"{limits['per_private_chat_1s']} msgs (≤ 4)",
+        f"{elimits.get('per_private_chat_1s', 0)} msgs",
+    )
+    add(
+        "worst 30 s, one private chat",
+        f"{limits['per_private_chat_30s']} msgs (≤ 30)",
+        f"{elimits.get('per_private_chat_30s', 0)} msgs",
+    )
+    add(
+        "worst 1 s, all chats",
+        f"{limits['max_per_second_overall']} msgs",
+        f"{elimits.get('max_per_second_overall', 0)} msgs",
+    )
     add("bot startup", f"{run['startup_s']:.1f} s", f"{e.get('startup_s', 0):.1f} s")
 
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for label, ours, theirs, ratio in rows:
-        lines.append(
-            f"{label:<{widths[0]}}  {ours:>{widths[1]}}  {theirs:>{widths[2]}}  {ratio:>{widths[3]}}".rstrip()
-        )
+        lines.append(f"{label:<{widths[0]}}  {ours:>{widths[1]}}  {theirs:>{widths[2]}}  {ratio:>{widths[3]}}".rstrip())
     kinds = run["latency_s"]["by_kind"]
     lines.append("")
     lines.append(
@@ -601,28 +616,55 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds (default 60)")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of activity before measuring (default 5)")
     parser.add_argument("--latency", type=float, default=0.1, help="seconds added to each Bot API call (default 0.1)")
-    parser.add_argument("--think", type=float, default=2.0,
-                        help="mean seconds a person takes between reading an answer and acting (±50%%, default 2)")
-    parser.add_argument("--setup", choices=("seed", "ui"), default="seed",
-                        help="seed: drafts written through db.repositories, then /start per citizen (default); "
-                        "ui: each citizen walks /start → language → menu → category → place")
-    parser.add_argument("--open-chats", choices=("all", "active"), default="all",
-                        help="seed setup: every citizen sends /start (all, default), or only the active ones while "
-                        "the others' chats are marked started in the fake (active: ~1.5 minutes faster)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=2.0,
+        help="mean seconds a person takes between reading an answer and acting (±50%%, default 2)",
+    )
+    parser.add_argument(
+        "--setup",
+        choices=("seed", "ui"),
+        default="seed",
+        help="seed: drafts written through db.repositories, then /start per citizen (default); "
+        "ui: each citizen walks /start → language → menu → category → place",
+    )
+    parser.add_argument(
+        "--open-chats",
+        choices=("all", "active"),
+        default="active",
+        help="seed setup: only the active citizens send /start while the others' chats are marked started in the "
+        "fake's world (active, default), or every citizen sends /start (all: ~100 s more at ~95 updates/s)",
+    )
     parser.add_argument("--setup-concurrency", type=int, default=500, help="citizens in setup at once (default 500)")
     parser.add_argument("--patience", type=float, default=30.0, help="seconds before a person counts as stuck")
     parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait for late answers (default 10)")
-    parser.add_argument("--echo-duration", type=float, default=None, help="measured seconds of the echo run "
-                        "(default: 20, or --duration if shorter)")
+    parser.add_argument(
+        "--echo-duration",
+        type=float,
+        default=None,
+        help="measured seconds of the echo run (default: 20, or --duration if shorter)",
+    )
     parser.add_argument("--echo-drain", type=float, default=5.0, help="seconds to wait for late echoes (default 5)")
-    parser.add_argument("--echo-concurrency", type=int, default=0,
-                        help="run the echo bot with concurrent_updates(N) instead of PTB's default (sequential)")
+    parser.add_argument(
+        "--echo-concurrency",
+        type=int,
+        default=0,
+        help="run the echo bot with concurrent_updates(N) instead of PTB's default (sequential)",
+    )
     parser.add_argument("--no-echo", action="store_true", help="skip the echo baseline")
-    parser.add_argument("--bot-env", action="append", default=[], type=lambda s: tuple(s.split("=", 1)),
-                        metavar="KEY=VALUE", help="extra environment of both bots, e.g. MAX_CONCURRENT_UPDATES=512 (repeatable)")
+    parser.add_argument(
+        "--bot-env",
+        action="append",
+        default=[],
+        type=lambda s: tuple(s.split("=", 1)),
+        metavar="KEY=VALUE",
+        help="extra environment of both bots, e.g. MAX_CONCURRENT_UPDATES=512 (repeatable)",
+    )
     parser.add_argument("--profile", metavar="FILE", help="run the bot under cProfile, write FILE, print the top")
-    parser.add_argument("--sample", metavar="FILE",
-                        help="run the bot under bench/sampler.py; write FILE and print where its time goes")
+    parser.add_argument(
+        "--sample", metavar="FILE", help="run the bot under bench/sampler.py; write FILE and print where its time goes"
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (database, logs)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON on stdout (table on stderr)")
@@ -630,6 +672,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.echo_duration is None:
         args.echo_duration = min(20.0, args.duration)
     return args
+
+
+def git_revision() -> str:
+    """The commit the benchmark ran on (``+dirty`` if the working tree had changes)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
+    except OSError:
+        return "unknown"
+    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
 async def amain(args: argparse.Namespace) -> dict[str, Any]:
@@ -648,6 +700,7 @@ async def amain(args: argparse.Namespace) -> dict[str, Any]:
                 "setup": args.setup,
                 "echo_concurrency": args.echo_concurrency or None,
                 "cpus": os.cpu_count(),
+                "git": git_revision(),
                 "python": platform.python_version(),
                 "bot_env": dict(args.bot_env),
                 "workdir": str(workdir),

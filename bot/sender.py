@@ -103,6 +103,7 @@ class OutboxSender:
         return sum(len(q) for q in self._queues.values())
 
     async def run(self) -> None:
+        await self._remember_recent_sends()
         while not self._stopping:
             self._wake.clear()
             # Rows may also come from another process (an admin command): look at least every second.
@@ -129,6 +130,14 @@ class OutboxSender:
                 return True
             await asyncio.sleep(0.02)
         return False
+
+    async def _remember_recent_sends(self) -> None:
+        """Count what an earlier run sent in the last minute, so a restart cannot double a window."""
+        wall, mono = time.time(), self._clock()
+        async with self._db.read() as tx:
+            recent = await outbox.attempted_since(tx, wall - 60.0)
+        for chat_id, priority, sent_at in recent:
+            self._limiters.record(chat_id, priority == "notify", mono - (wall - sent_at))
 
     # --- scheduling -------------------------------------------------------------------------------
 
@@ -206,6 +215,8 @@ class OutboxSender:
         retry_in: float | None = None
         try:
             params = await self._params(row)
+            async with self._db.transaction() as tx:  # before the call: a kill after it still counts it
+                await outbox.mark_attempt(tx, row.id, time.time())
             # Bot API method names are case-insensitive; the lowercase form also tells PTB that this raw
             # call is deliberate (it warns when a method it wraps is called through do_api_request).
             result = await self._bot.do_api_request(row.method.lower(), api_kwargs=params)

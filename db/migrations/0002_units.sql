@@ -88,6 +88,10 @@ CREATE INDEX complaints_waiting ON complaints (id) WHERE unit_code IS NULL AND s
 -- Bot messages are found again by the message id Telegram gave them (replies to a card, a prompt,
 -- or a relayed message refer to it).
 CREATE INDEX outbox_by_message ON outbox (chat_id, message_id) WHERE message_id IS NOT NULL;
+-- When a message was last handed to Telegram: on start the sender counts the last minute's, so a
+-- restart (even after kill -9 with requests in flight) cannot double a rate window.
+ALTER TABLE outbox ADD COLUMN last_attempt_at REAL;
+CREATE INDEX outbox_by_attempt ON outbox (last_attempt_at) WHERE last_attempt_at IS NOT NULL;
 
 -- The history is append-only: no row is ever changed or removed.
 CREATE TRIGGER complaint_events_no_update BEFORE UPDATE ON complaint_events

@@ -98,3 +98,16 @@ async def message_id_of(tx: Tx, row_id: int) -> int | None:
 async def counts(tx: Tx) -> dict[str, int]:
     rows = await tx.fetchall("SELECT state, COUNT(*) FROM outbox GROUP BY state")
     return {r[0]: r[1] for r in rows}
+
+
+async def mark_attempt(tx: Tx, row_id: int, at: float) -> None:
+    await tx.execute("UPDATE outbox SET last_attempt_at = ? WHERE id = ?", (at, row_id))
+
+
+async def attempted_since(tx: Tx, since: float) -> list[tuple[int, str, float]]:
+    """(chat_id, priority, time) of the messages handed to Telegram after `since`, oldest first."""
+    rows = await tx.fetchall(
+        "SELECT chat_id, priority, last_attempt_at FROM outbox WHERE last_attempt_at > ? ORDER BY last_attempt_at",
+        (since,),
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
