@@ -201,17 +201,16 @@ def bot_env(fake: FakeTelegram, **extra: str) -> dict[str, str]:
 
 @dataclass
 class Recorder:
-    """Latencies of the updates queued while this recorder was current."""
+    """Updates queued while this recorder was current (``queued``), and the latencies of the updates
+    answered while it was current; updates never answered are kept as ``censored`` ages."""
 
     name: str
     queued: int = 0
     latencies: list[float] = field(default_factory=list)
     by_kind: dict[str, list[float]] = field(default_factory=dict)
     censored: list[float] = field(default_factory=list)  # still unanswered: their age when we gave up
-
-    @property
-    def outstanding(self) -> int:
-        return self.queued - len(self.latencies)
+    pickup: list[float] = field(default_factory=list)  # queued → handed to the bot by a getUpdates answer
+    in_bot: list[float] = field(default_factory=list)  # handed to the bot → its first answer stored by the fake
 
     def answered(self, latency: float, kind: str) -> None:
         self.latencies.append(latency)
@@ -230,6 +229,18 @@ def _update_chat(update: dict[str, Any]) -> tuple[int | None, str]:
     return None, "other"
 
 
+class Pending:
+    """An update waiting for its answer."""
+
+    __slots__ = ("fetched_at", "kind", "queued_at", "recorder")
+
+    def __init__(self, queued_at: float, kind: str, recorder: Recorder) -> None:
+        self.queued_at = queued_at
+        self.kind = kind
+        self.recorder = recorder
+        self.fetched_at: float | None = None
+
+
 class ChatView:
     """One person's private chat as they see it: bot messages (and edits) arrive in a mailbox."""
 
@@ -238,7 +249,7 @@ class ChatView:
     def __init__(self, user: FakeUser) -> None:
         self.user = user
         self.chat_id = user.chat_id
-        self.pending: deque[tuple[float, str, Recorder]] = deque()
+        self.pending: deque[Pending] = deque()
         self.mailbox: deque[int] = deque()  # ids of bot messages sent or edited, not yet looked at
         self.wake = asyncio.Event()
 
@@ -268,14 +279,21 @@ class Observer:
     time and is read only when the consumer task next runs (late by the benchmark's own event-loop
     lag). A listener on the same event stream (``fake.world.listen``) runs synchronously inside
     ``emit``, so each timestamp is exact and no polling is involved.
+
+    The end of each getUpdates (a ``polling`` event with ``active=False``) hands the oldest pending
+    updates (at most 100, getUpdates' default limit) to the bot: that splits each latency into the
+    pickup (waiting for a getUpdates) and the time inside the bot (which includes one Bot API call's
+    added latency for the answer).
     """
 
     def __init__(self, fake: FakeTelegram) -> None:
         self.fake = fake
         self.chats: dict[int, ChatView] = {}
-        self.recorder: Recorder | None = None
+        self.recorder: Recorder | None = None  # counts updates as they are queued
+        self.answers_to: Recorder | None = None  # receives latencies (else the recorder of the queuing time)
         self.counting = False
         self.answers_in_window = 0
+        self._unfetched: deque[Pending | None] = deque()  # queued, not yet returned by a getUpdates
         fake.world.listen(self._on_event)
 
     def view(self, user: FakeUser) -> ChatView:
@@ -289,29 +307,45 @@ class Observer:
         if kind == "update":
             chat_id, what = _update_chat(event["update"])
             chat = self.chats.get(chat_id) if chat_id is not None else None
+            pending = None
             if chat is not None and self.recorder is not None:
-                chat.pending.append((time.perf_counter(), what, self.recorder))
+                pending = Pending(time.perf_counter(), what, self.recorder)
+                chat.pending.append(pending)
                 self.recorder.queued += 1
+            self._unfetched.append(pending)  # None for updates not measured: they still take a place
+        elif kind == "polling" and not event["active"]:
+            now = time.perf_counter()
+            for _ in range(min(100, len(self._unfetched))):
+                fetched = self._unfetched.popleft()
+                if fetched is not None:
+                    fetched.fetched_at = now
         elif (kind == "message" and event["outgoing"]) or kind == "edit":
             chat = self.chats.get(event["chat_id"])
             if chat is None:
                 return
             if chat.pending:
-                queued_at, what, recorder = chat.pending.popleft()
-                recorder.answered(time.perf_counter() - queued_at, what)
+                pending = chat.pending.popleft()
+                now = time.perf_counter()
+                recorder = self.answers_to or pending.recorder
+                recorder.answered(now - pending.queued_at, pending.kind)
+                if pending.fetched_at is not None:
+                    recorder.pickup.append(pending.fetched_at - pending.queued_at)
+                    recorder.in_bot.append(now - pending.fetched_at)
                 if self.counting:
                     self.answers_in_window += 1
             chat.mailbox.append(event["message_id"])
             chat.wake.set()
 
+    def pending_count(self) -> int:
+        return sum(len(chat.pending) for chat in self.chats.values())
+
     def give_up(self, recorder: Recorder) -> None:
-        """Record the updates of ``recorder`` still unanswered, with their age, as censored."""
+        """Record every update still unanswered in ``recorder``, with its age, as censored."""
         now = time.perf_counter()
         for chat in self.chats.values():
-            for queued_at, _, owner in chat.pending:
-                if owner is recorder:
-                    recorder.censored.append(now - queued_at)
+            recorder.censored.extend(now - pending.queued_at for pending in chat.pending)
             chat.pending.clear()
+        self._unfetched.clear()
 
 
 # --- simulated people -----------------------------------------------------------------------------
@@ -423,6 +457,9 @@ class Window:
             value = percentile(values, q)
             summary[name] = value
             summary[f"{name}_is_lower_bound"] = value >= floor  # an unanswered update is at least that late
+        for name, values in (("pickup", self.recorder.pickup), ("in_bot", self.recorder.in_bot)):
+            ordered = sorted(values)
+            summary[name] = {"p50": percentile(ordered, 50), "p99": percentile(ordered, 99)}
         summary["by_kind"] = {
             kind: {"count": len(v), "p50": percentile(sorted(v), 50), "p99": percentile(sorted(v), 99)}
             for kind, v in sorted(self.recorder.by_kind.items())
@@ -438,13 +475,12 @@ async def run_window(
     warmup: float,
     duration: float,
     drain: float,
-    on_start: Callable[[], None] | None = None,
-    on_end: Callable[[], None] | None = None,
 ) -> Window:
     """Let ``people`` act for ``warmup + duration`` seconds; measure the last ``duration``.
 
-    Latencies are those of the updates queued inside the window (answers that come after it, up to
-    ``drain`` seconds later, still count; updates never answered are kept as censored values).
+    Latencies are those of the updates answered inside the window, whenever they were queued, and
+    of those still in flight at its end that are answered within ``drain`` seconds; updates never
+    answered count with their age then, as lower bounds (``censored``).
     """
     loop = asyncio.get_running_loop()
     observer = crowd.observer
@@ -468,12 +504,11 @@ async def run_window(
     await asyncio.sleep(warmup)
 
     observer.recorder = measured
+    observer.answers_to = measured
     observer.answers_in_window = 0
     observer.counting = True
     crowd.counters.clear()
     bot.mark()
-    if on_start is not None:
-        on_start()
     cpu0, bench0, (busy0, total0) = bot.cpu_seconds(), proc_cpu_seconds(), system_cpu()
     main0 = thread_cpu_seconds(bot.pid)[0]
     started, wall_started = time.perf_counter(), time.time()
@@ -484,19 +519,18 @@ async def run_window(
     observer.recorder = None
     cpu1, bench1, (busy1, total1) = bot.cpu_seconds(), proc_cpu_seconds(), system_cpu()
     main1 = thread_cpu_seconds(bot.pid)[0]
-    if on_end is not None:
-        on_end()
     handled = observer.answers_in_window
     counters = dict(crowd.counters)
     rss_max = bot.rss_max
 
     deadline = loop.time() + drain
-    while measured.outstanding > 0 and loop.time() < deadline:
+    while observer.pending_count() and loop.time() < deadline:
         await asyncio.sleep(0.05)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     observer.give_up(measured)
+    observer.answers_to = None
     return Window(
         duration=elapsed,
         handled=handled,

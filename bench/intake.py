@@ -20,7 +20,6 @@ import platform
 import random
 import re
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -295,8 +294,6 @@ async def intake_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         argv = [sys.executable, "run_bot.py"]
         if args.profile:
             argv = [sys.executable, "-m", "cProfile", "-o", str(Path(args.profile).resolve()), "run_bot.py"]
-        elif args.sample:
-            argv = [sys.executable, "bench/sampler.py", str(Path(args.sample).resolve()), "run_bot.py"]
         bot = BotProcess(argv, env, workdir / "bot.log")
         await bot.start()
         startup = await bot.wait_until_polling(fake)
@@ -348,7 +345,6 @@ async def intake_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             f"measuring: {len(pool)} active citizens, think {args.think} s, "
             f"warm-up {args.warmup} s + {args.duration} s …"
         )
-        running = bot
         window = await run_window(
             crowd,
             bot,
@@ -356,8 +352,6 @@ async def intake_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             warmup=args.warmup,
             duration=args.duration,
             drain=args.drain,
-            on_start=(lambda: os.kill(running.pid, signal.SIGUSR1)) if args.sample else None,
-            on_end=(lambda: os.kill(running.pid, signal.SIGUSR2)) if args.sample else None,
         )
         result["run"] = figures(window, bot, fake, startup)
         code = await bot.stop()
@@ -371,8 +365,6 @@ async def intake_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         await fake.stop()
     if args.profile:
         print_profile(args.profile)
-    if args.sample:
-        result["samples"] = print_samples(args.sample)
     return result
 
 
@@ -425,31 +417,6 @@ def print_profile(path: str) -> None:
         return
     print(f"\n--- cProfile of the bot ({path}): top 30 by own time ---", file=sys.stderr)
     pstats.Stats(path, stream=sys.stderr).sort_stats("tottime").print_stats(30)
-
-
-def print_samples(path: str) -> dict[str, Any]:
-    report = json.loads(Path(path).read_text())
-    out = sys.stderr
-    print(
-        f"\n--- where the bot's main thread spends the measured window ({report['samples']:,} samples "
-        f"in {report['seconds']:.0f} s, bench/sampler.py) ---",
-        file=out,
-    )
-    for area, share in report["areas"].items():
-        print(f"{100 * share:5.1f}%  {area}", file=out)
-    print("\ninnermost function (self):", file=out)
-    for where, share in report["own"][:20]:
-        print(f"{100 * share:5.1f}%  {_short(where)}", file=out)
-    print("\non the stack (inclusive):", file=out)
-    for where, share in report["inclusive"][:40]:
-        print(f"{100 * share:5.1f}%  {_short(where)}", file=out)
-    return report
-
-
-def _short(where: str) -> str:
-    for prefix in (str(ROOT) + "/.venv/lib/python3.11/site-packages/", str(ROOT) + "/", sys.base_prefix + "/lib/"):
-        where = where.replace(prefix, "")
-    return where
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -565,6 +532,14 @@ def table(result: dict[str, Any]) -> str:
         lines.append(f"{label:<{widths[0]}}  {ours:>{widths[1]}}  {theirs:>{widths[2]}}  {ratio:>{widths[3]}}".rstrip())
     kinds = run["latency_s"]["by_kind"]
     lines.append("")
+    for label, fig in (("intake", run), ("echo", e)):
+        if fig:
+            pickup, in_bot = fig["latency_s"]["pickup"], fig["latency_s"]["in_bot"]
+            lines.append(
+                f"{label} latency split: waiting for getUpdates p50 {_ms(pickup['p50'])} p99 {_ms(pickup['p99'])}; "
+                f"inside the bot (incl. the answer's own Bot API latency) p50 {_ms(in_bot['p50'])} "
+                f"p99 {_ms(in_bot['p99'])}"
+            )
     lines.append(
         "intake latency by kind: "
         + "; ".join(f"{k} n={v['count']:,} p50 {_ms(v['p50'])} p99 {_ms(v['p99'])}" for k, v in kinds.items())
@@ -634,7 +609,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         choices=("all", "active"),
         default="active",
         help="seed setup: only the active citizens send /start while the others' chats are marked started in the "
-        "fake's world (active, default), or every citizen sends /start (all: ~100 s more at ~95 updates/s)",
+        "fake's world (active, default), or every citizen sends /start (all: about a minute longer)",
     )
     parser.add_argument("--setup-concurrency", type=int, default=500, help="citizens in setup at once (default 500)")
     parser.add_argument("--patience", type=float, default=30.0, help="seconds before a person counts as stuck")
@@ -662,9 +637,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="extra environment of both bots, e.g. MAX_CONCURRENT_UPDATES=512 (repeatable)",
     )
     parser.add_argument("--profile", metavar="FILE", help="run the bot under cProfile, write FILE, print the top")
-    parser.add_argument(
-        "--sample", metavar="FILE", help="run the bot under bench/sampler.py; write FILE and print where its time goes"
-    )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (database, logs)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON on stdout (table on stderr)")

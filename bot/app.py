@@ -151,7 +151,8 @@ async def run(
             on_permanent_failure=chat_health.failure_hook(services),
             on_chat_migrated=chat_health.migration_hook(services),
         )
-        services.wake_sender = sender.wake
+        services.outbox_push = sender.push
+        services.settle_sends = sender.settle
         services.bot_username = app.bot.username
         async with work(services) as w:
             await units_admin.prepare_registry(w)
@@ -185,6 +186,8 @@ async def run(
             await app.stop()
     finally:
         if initialized:
+            if app.running:  # stopped by an error or a cancellation half-way through
+                await app.stop()
             await app.shutdown()
         await services.db.close()
         log.info("bot stopped")

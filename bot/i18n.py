@@ -92,3 +92,7 @@ class Catalogs:
 
     def get(self, lang: str | None) -> Translator:
         return self._translators.get(lang or DEFAULT_LANG) or self._translators[DEFAULT_LANG]
+
+    def in_every_language(self, message: str) -> tuple[str, ...]:
+        """The message as each language writes it (e.g. to recognise a button's label typed back)."""
+        return tuple(self._translators[lang](message) for lang in LANGUAGES)

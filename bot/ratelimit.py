@@ -33,7 +33,8 @@ class SlidingWindow:
         self._forget(now)
         if len(self._times) < self.window.limit:
             return 0.0
-        return self._times[0] + self.window.seconds - now
+        # Never 0 while full: float rounding can make the difference vanish (1e-158 + 1.0 - 1.0).
+        return max(self._times[0] + self.window.seconds - now, 1e-6)
 
     def record(self, now: float) -> None:
         self._times.append(now)

@@ -4,12 +4,15 @@
   retry holds back the later ones of the same chat only.
 - Limits: sliding windows per chat and for notifications overall (bot.ratelimit).
 - Failures: 429 waits `retry_after` for that chat only; network errors, timeouts and 5xx retry with
-  capped exponential backoff for as long as Telegram is down; 400/403 are permanent: the message is
-  parked with the reason (and a hook lets the routing layer react); a group upgraded to a
-  supergroup moves its queue to the new chat id.
+  capped exponential backoff for as long as Telegram is down (and all chats resume as soon as one
+  call goes through again); 400/403 are permanent: the message is parked with the reason and a hook
+  lets the routing layer react; a group upgraded to a supergroup moves its queue to the new id.
 - Crashes: a row is marked sent only after Telegram accepted it, so after a kill every message is
   delivered; one that Telegram accepted just before the kill is sent again (each notification
   names its tracking number, so a duplicate is recognisable).
+
+Rows arrive in memory from the transactions that queued them (`push`), and from a scan of the
+table every second (rows queued by another process, or left by an earlier run).
 """
 
 from __future__ import annotations
@@ -27,17 +30,10 @@ from dataclasses import replace
 from typing import Any
 
 from telegram import Bot
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.ratelimit import ChatLimiters, TelegramLimits
+from bot.sendlog import SendLog
 from db.database import Database, Tx
 from db.repositories import outbox
 from db.repositories.outbox import OutboxRow
@@ -45,6 +41,7 @@ from db.repositories.outbox import OutboxRow
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 60.0
+SCAN_INTERVAL = 1.0
 # "Edit to the same content" after a double tap or a retry: the message already says it.
 _HARMLESS = ("message is not modified",)
 
@@ -79,23 +76,30 @@ class OutboxSender:
         self._on_permanent_failure = on_permanent_failure
         self._on_chat_migrated = on_chat_migrated
         self._clock = clock
+        self._log = SendLog(db, on_flushed=self._forget)
         self._wake = asyncio.Event()
         self._queues: dict[int, deque[OutboxRow]] = {}
+        self._known: set[int] = set()  # row ids queued, in flight, or sent but not yet recorded
         self._heap: list[tuple[float, int, int]] = []  # (when, tiebreak, chat_id); stale entries skipped
         self._due: dict[int, float] = {}  # chat_id -> when it is next looked at (the live heap entry)
         self._backing_off: set[int] = set()  # chats waiting after a network error or 5xx
         self._in_flight: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._loaded_up_to = 0
+        self._scanned_up_to = 0
+        self._last_scan = float("-inf")
         self._counter = itertools.count()
         self._stopping = False
-        self._rows_committed = True
-        self._last_load = 0.0
         self.sent = 0  # for benchmarks and tests
 
+    def push(self, rows: list[OutboxRow]) -> None:
+        """Rows a transaction just committed: send them now, without reading them back."""
+        for row in rows:
+            self._add(row)
+        self._wake.set()
+
     def wake(self) -> None:
-        """New rows were committed: look for them now rather than at the next timeout."""
-        self._rows_committed = True
+        """Rows were committed by code that did not push them: scan the table now."""
+        self._last_scan = float("-inf")
         self._wake.set()
 
     @property
@@ -104,53 +108,79 @@ class OutboxSender:
 
     async def run(self) -> None:
         await self._remember_recent_sends()
-        while not self._stopping:
-            self._wake.clear()
-            # Rows may also come from another process (an admin command): look at least every second.
-            if self._rows_committed or self._clock() - self._last_load >= 1.0:
-                self._rows_committed = False
-                self._last_load = self._clock()
-                await self._load_new()
-            self._dispatch_due()
-            await self._sleep_until_next()
+        log_task = asyncio.create_task(self._log.run(), name="sendlog")
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                if self._clock() - self._last_scan >= SCAN_INTERVAL:
+                    self._last_scan = self._clock()
+                    await self._scan()
+                self._dispatch_due()
+                await self._sleep_until_next()
+        finally:
+            log_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await log_task
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Finish the calls in flight (the rest stay queued in the database)."""
+        """Finish the calls in flight and record them (the rest stay queued in the database)."""
         self._stopping = True
         self._wake.set()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=timeout)
+        await self._log.stop()
+
+    async def settle(self, timeout: float = 5.0) -> None:
+        """Let the calls in flight finish and record them: a reply to one of the bot's messages can
+        then be matched with it (its Telegram id is known only once Telegram has answered).
+        Call it outside any transaction: recording needs the database."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+        await self._log.flush()
 
     async def drain(self, timeout: float) -> bool:
-        """Wait until nothing is queued (tests and benchmarks)."""
+        """Wait until nothing is queued and everything sent is recorded (tests and benchmarks)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            await self._load_new()
+            await self._scan()
             if not self.backlog and not self._in_flight:
+                await self._log.flush()
                 return True
             await asyncio.sleep(0.02)
         return False
 
     async def _remember_recent_sends(self) -> None:
-        """Count what an earlier run sent in the last minute, so a restart cannot double a window."""
+        """Count what an earlier run handed to Telegram in the last minute, so a restart (even after
+        kill -9 with requests in flight) cannot double a rate window."""
         wall, mono = time.time(), self._clock()
         async with self._db.read() as tx:
             recent = await outbox.attempted_since(tx, wall - 60.0)
-        for chat_id, priority, sent_at in recent:
-            self._limiters.record(chat_id, priority == "notify", mono - (wall - sent_at))
+        for chat_id, priority, at in recent:
+            self._limiters.record(chat_id, priority == "notify", mono - (wall - at))
 
     # --- scheduling -------------------------------------------------------------------------------
 
-    async def _load_new(self) -> None:
+    def _add(self, row: OutboxRow) -> None:
+        if row.id in self._known:
+            return
+        self._known.add(row.id)
+        self._queues.setdefault(row.chat_id, deque()).append(row)
+        self._schedule(row.chat_id, 0.0)
+
+    def _forget(self, row_ids: list[int]) -> None:
+        """Sent rows are recorded: a scan can no longer mistake them for pending ones."""
+        self._known.difference_update(row_ids)
+
+    async def _scan(self) -> None:
         while True:
             async with self._db.read() as tx:
-                rows = await outbox.pending_after(tx, self._loaded_up_to)
+                rows = await outbox.pending_after(tx, self._scanned_up_to)
             if not rows:
                 return
             for row in rows:
-                self._loaded_up_to = max(self._loaded_up_to, row.id)
-                self._queues.setdefault(row.chat_id, deque()).append(row)
-                self._schedule(row.chat_id, 0.0)
+                self._scanned_up_to = max(self._scanned_up_to, row.id)
+                self._add(row)
+            self._wake.set()
 
     def _schedule(self, chat_id: int, delay: float) -> None:
         """Look at the chat after `delay` (an earlier time replaces a later one)."""
@@ -186,7 +216,7 @@ class OutboxSender:
             task.add_done_callback(self._task_done)
         for chat_id, wait in postponed:
             self._schedule(chat_id, wait)
-        if self._limiters.size > 5000:
+        if self._limiters.size > 20000:
             self._limiters.forget_idle(now)
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
@@ -198,7 +228,7 @@ class OutboxSender:
     async def _sleep_until_next(self) -> None:
         if self._stopping:
             return
-        timeout = 1.0
+        timeout = max(0.0, SCAN_INTERVAL - (self._clock() - self._last_scan))
         if self._heap and len(self._tasks) < self._concurrency:
             timeout = min(timeout, max(0.0, self._heap[0][0] - self._clock()))
         if timeout <= 0:
@@ -215,8 +245,7 @@ class OutboxSender:
         retry_in: float | None = None
         try:
             params = await self._params(row)
-            async with self._db.transaction() as tx:  # before the call: a kill after it still counts it
-                await outbox.mark_attempt(tx, row.id, time.time())
+            self._log.attempted(row.id)
             # Bot API method names are case-insensitive; the lowercase form also tells PTB that this raw
             # call is deliberate (it warns when a method it wraps is called through do_api_request).
             result = await self._bot.do_api_request(row.method.lower(), api_kwargs=params)
@@ -227,8 +256,8 @@ class OutboxSender:
             retry_in = _seconds(error.retry_after)
             await self._retry_later(row, retry_in, f"429: {error.message}")
         except (BadRequest, Forbidden, InvalidToken) as error:  # BadRequest is a NetworkError: first
-            if any(h in error.message for h in _HARMLESS):
-                await self._mark_sent(row, None)
+            if any(h in error.message.lower() for h in _HARMLESS):
+                self._log.sent(row.id, None)
             else:
                 await self._park(row, f"{type(error).__name__}: {error.message}")
             queue.popleft()
@@ -237,8 +266,7 @@ class OutboxSender:
             await self._retry_later(row, retry_in, f"{type(error).__name__}: {error.message}")
             self._backing_off.add(chat_id)
         else:
-            message_id = result.get("message_id") if isinstance(result, dict) else None
-            await self._mark_sent(row, message_id)
+            self._log.sent(row.id, result.get("message_id") if isinstance(result, dict) else None)
             queue.popleft()
             self.sent += 1
             self._backing_off.discard(chat_id)
@@ -267,25 +295,17 @@ class OutboxSender:
         # earlier one was sent first (same chat, in order), so its message id is known by now.
         reply_to_row = params.pop("reply_to_outbox", None)
         if reply_to_row is not None:
-            message_id = await self._message_id_of(int(reply_to_row))
+            message_id = await self._log.message_id_of(int(reply_to_row))
             if message_id is not None:
                 params["reply_parameters"] = {"message_id": message_id, "allow_sending_without_reply": True}
         # An edit of a message queued earlier (a complaint's card), found by its outbox row.
         edit_of_row = params.pop("edit_of_outbox", None)
         if edit_of_row is not None:
-            message_id = await self._message_id_of(int(edit_of_row))
+            message_id = await self._log.message_id_of(int(edit_of_row))
             if message_id is None:
                 raise BadRequest("the message to edit was never delivered")
             params["message_id"] = message_id
         return params
-
-    async def _message_id_of(self, row_id: int) -> int | None:
-        async with self._db.read() as tx:
-            return await outbox.message_id_of(tx, row_id)
-
-    async def _mark_sent(self, row: OutboxRow, message_id: int | None) -> None:
-        async with self._db.transaction() as tx:
-            await outbox.mark_sent(tx, row.id, message_id)
 
     async def _retry_later(self, row: OutboxRow, delay: float, error: str) -> None:
         log.warning("outbox %s to %s: %s; retrying in %.1fs", row.id, row.chat_id, error, delay)
@@ -300,6 +320,7 @@ class OutboxSender:
         async with self._db.transaction() as tx:
             await outbox.mark_failed(tx, row.id, error)
             await self._on_permanent_failure(tx, row, error)
+        self._known.discard(row.id)
 
     async def _migrate(self, old: int, new: int) -> None:
         log.warning("chat %s became supergroup %s: moving its queue", old, new)

@@ -24,7 +24,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application
 
-from db.database import Database, current_update_id
+from db.database import Database, UpdateMark, current_update
 from db.repositories import inbox
 from db.repositories.inbox import InboxItem
 
@@ -127,17 +127,18 @@ class UpdatePump:
                 self._queues.pop(key, None)
 
     async def _handle(self, item: InboxItem) -> None:
-        token = current_update_id.set(item.update_id)
+        mark = UpdateMark(item.update_id)
+        token = current_update.set(mark)
         try:
             update = Update.de_json(json.loads(item.payload), self._app.bot)
             await self._app.process_update(update)  # handler errors go to the error handler
         except Exception:  # an update that cannot even be parsed must not block its chat forever
             log.exception("update %s could not be handled", item.update_id)
         finally:
-            current_update_id.reset(token)
-        # Handlers that changed nothing (or failed) still must not run again after a restart.
-        async with self._db.transaction() as tx:
-            await inbox.mark_processed(tx, item.update_id)
+            current_update.reset(token)
+        if not mark.marked:  # handlers that changed nothing (or failed) must not run again after a restart
+            async with self._db.transaction() as tx:
+                await inbox.mark_processed(tx, item.update_id)
         self.processed += 1
 
     async def stop(self, timeout: float = 10.0) -> None:

@@ -29,9 +29,17 @@ log = logging.getLogger(__name__)
 Row = sqlite3.Row
 Params = Sequence[Any] | dict[str, Any]
 
-# The update being handled, if any: the first write transaction during its handling also marks
-# it processed in the inbox, atomically with its effects, so a crash can never apply it twice.
-current_update_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("current_update_id", default=None)
+
+class UpdateMark:
+    """The update being handled: the first write transaction during its handling also marks it
+    processed in the inbox, atomically with its effects, so a crash can never apply it twice."""
+
+    def __init__(self, update_id: int) -> None:
+        self.update_id = update_id
+        self.marked = False
+
+
+current_update: contextvars.ContextVar[UpdateMark | None] = contextvars.ContextVar("current_update", default=None)
 
 
 class Tx:
@@ -101,18 +109,20 @@ class Database:
     async def transaction(self) -> AsyncIterator[Tx]:
         async with self._lock:
             tx = Tx(self._conn)
-            await self._conn.execute("BEGIN IMMEDIATE")
+            mark = current_update.get()
             try:
+                await self._begin("BEGIN IMMEDIATE")
                 yield tx
-                update_id = current_update_id.get()
-                if update_id is not None:
+                if mark is not None and not mark.marked:
                     await tx.execute(
                         "UPDATE inbox SET processed_at = ? WHERE update_id = ? AND processed_at IS NULL",
-                        (time.time(), update_id),
+                        (time.time(), mark.update_id),
                     )
                 await self._conn.execute("COMMIT")
+                if mark is not None:
+                    mark.marked = True
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await self._rollback()
                 raise
         for callback in tx._after_commit:
             callback()
@@ -121,11 +131,26 @@ class Database:
     async def read(self) -> AsyncIterator[Tx]:
         """A consistent read snapshot; writes are not allowed here."""
         async with self._lock:
-            await self._conn.execute("BEGIN")
             try:
+                await self._begin("BEGIN")
                 yield Tx(self._conn)
             finally:
-                await self._conn.execute("ROLLBACK")
+                await self._rollback()
+
+    async def _begin(self, statement: str) -> None:
+        if self._conn.in_transaction:  # left open by a cancellation at the wrong moment
+            await self._rollback()
+        await self._conn.execute(statement)
+
+    async def _rollback(self) -> None:
+        """Roll back, even when the task is being cancelled: a transaction left open would make the
+        connection refuse every later BEGIN. Issued unconditionally because a BEGIN cancelled while
+        waiting in aiosqlite's queue still runs later; the ROLLBACK queued behind it undoes it."""
+        try:
+            await asyncio.shield(self._conn.execute("ROLLBACK"))
+        except sqlite3.OperationalError as error:
+            if "no transaction is active" not in str(error):
+                raise
 
     async def executescript(self, script: str) -> None:
         async with self._lock:

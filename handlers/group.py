@@ -52,6 +52,7 @@ async def on_reply_to_bot(update: Update, context: Context) -> None:
     assert message is not None and message.reply_to_message is not None
     if message.reply_to_message.from_user is None or message.reply_to_message.from_user.id != context.bot.id:
         return
+    await services_of(context).settle_sends()  # the message replied to may have just been sent
     async with session(services_of(context), person_of(update)) as s:
         await handling.on_group_reply(s, incoming(message), message.reply_to_message.message_id)
 

@@ -73,9 +73,17 @@ async def _answer_to_police(s: Session, message: Message) -> bool:
     return True
 
 
+async def _settle_if_reply(message: Message, context: Context) -> None:
+    """A reply to one of the bot's messages: make sure that message's Telegram id is recorded."""
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id:
+        await services_of(context).settle_sends()
+
+
 async def on_text(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
+    await _settle_if_reply(message, context)
     async with session(services_of(context), person_of(update)) as s:
         if not await _answer_to_police(s, message):
             await citizen.on_text(s, message.text)
@@ -85,6 +93,7 @@ async def on_media(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     item = evidence_of(message)
+    await _settle_if_reply(message, context)
     async with session(services_of(context), person_of(update)) as s:
         if await _answer_to_police(s, message):
             return

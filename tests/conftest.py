@@ -63,7 +63,7 @@ class RunningBot:
 
     async def stop(self) -> None:
         self.stop_event.set()
-        await asyncio.wait_for(self.task, 15)
+        await asyncio.wait_for(self.task, 30)
 
 
 async def start_bot(fake: FakeTelegram, db_path: Path, **extra: str) -> RunningBot:

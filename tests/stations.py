@@ -31,12 +31,28 @@ class World:
     def query(self, sql: str, params: tuple = ()) -> list:
         return self.bot.query(sql, params)
 
-    async def bind(self, code: str, *, title: str | None = None, supergroup: bool = True) -> FakeGroup:
+    async def bind(
+        self, code: str, *, title: str | None = None, supergroup: bool = True, lang: str = "en"
+    ) -> FakeGroup:
+        """A group bound to the unit, its cards in `lang` (units start in Khmer)."""
         group = self.fake.group(title or f"Unit {code}", supergroup=supergroup, members=[self.admin])
         group.send(self.admin, f"/bind {code}")
-        await self.fake.wait_for_message(group.id, lambda m: "This group is now the chat of" in m.plain_text)
+        await self.fake.wait_for_message(group.id, lambda m: f"({code})" in m.plain_text)
+        if lang == "en":
+            group.send(self.admin, "/language")
+            picker = await self.fake.wait_for_message(group.id, lambda m: "gl:en" in [d for _, d in m.buttons()])
+            self.admin.press(picker, "gl:en")
+            await self.fake.wait_for_edit(group.id, picker.message_id)
         self.groups[code] = group
         return group
+
+    async def english(self, user: FakeUser) -> FakeUser:
+        """The person chooses English in their private chat (replies to their commands follow it)."""
+        user.send("/language")
+        picker = await self.fake.wait_for_message(user.chat_id, lambda m: "lang:en" in [d for _, d in m.buttons()])
+        user.press(picker, "lang:en")
+        await self.fake.wait_for_edit(user.chat_id, picker.message_id)
+        return user
 
     async def invite(self, code: str, role: str = "officer", name: str = "Officer") -> FakeUser:
         self.admin.send(f"/invite {code} {role}")
@@ -45,6 +61,7 @@ class World:
         person = self.fake.user(name, language_code="en")
         person.send(f"/start {token}")
         await self.fake.next_bot_message(person.chat_id)  # "You are now …" (in Khmer: no language chosen)
+        await self.english(person)
         group = self.groups.get(code)
         if group is not None:
             group.add_member(person, by=self.admin)

@@ -10,7 +10,7 @@ from bot.domain import intake
 from bot.domain.complaint import NewComplaint, Status
 from bot.domain.intake import ContactMode, Draft, Evidence
 from bot.outgoing import Outgoing
-from db.database import Database, current_update_id
+from db.database import Database, UpdateMark, current_update
 from db.migrate import available, migrate
 from db.repositories import complaints, drafts, inbox, outbox, users
 from db.repositories.inbox import InboxItem
@@ -83,12 +83,12 @@ async def test_inbox_ignores_redelivered_updates_and_marks_with_the_handlers_tra
         assert await inbox.store(tx, items) == items
     async with db.transaction() as tx:
         assert await inbox.store(tx, [InboxItem(8, "c1", "{}"), InboxItem(9, "c2", "{}")]) == [InboxItem(9, "c2", "{}")]
-    token = current_update_id.set(7)
+    token = current_update.set(UpdateMark(7))
     try:
         async with db.transaction() as tx:
             await users.touch(tx, 5, None, None)
     finally:
-        current_update_id.reset(token)
+        current_update.reset(token)
     async with db.read() as tx:
         assert [i.update_id for i in await inbox.pending(tx)] == [8, 9]
 
@@ -97,7 +97,7 @@ async def test_outbox_rows_keep_order_and_follow_a_migrated_chat(db):
     async with db.transaction() as tx:
         first = await outbox.add(tx, Outgoing(-100, "sendMessage", {"text": "1"}, "notify"))
         second = await outbox.add(tx, Outgoing(-100, "sendMessage", {"text": "2"}, "notify"))
-        await outbox.mark_sent(tx, first, 55)
+        await outbox.mark_sent_many(tx, [(first, 55, 1.0)])
         assert await outbox.move_chat(tx, -100, -1001234) == 1
     async with db.read() as tx:
         pending = await outbox.pending_after(tx, 0)

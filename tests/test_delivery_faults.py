@@ -50,7 +50,9 @@ async def test_an_outage_is_waited_out_then_everything_drains(bot, fake):
     groups = [fake.group(f"Post {i}", supergroup=True) for i in range(20)]
     fake.set_down(True)
     await queue(bot, groups, "outage")
-    await fake.wait_for(lambda: bot.query("SELECT COUNT(*) AS n FROM outbox WHERE attempts > 0")[0]["n"] > 0, timeout=10)
+    await fake.wait_for(
+        lambda: bot.query("SELECT COUNT(*) AS n FROM outbox WHERE attempts > 0")[0]["n"] > 0, timeout=10
+    )
     fake.set_down(False)
     await all_delivered(fake, groups, "outage", timeout=40)
     assert bot.query("SELECT COUNT(*) AS n FROM outbox WHERE state = 'failed'")[0]["n"] == 0

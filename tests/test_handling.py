@@ -11,11 +11,7 @@ from tests.stations import DISTRICT, POST, file_complaint, make_world
 @pytest.fixture
 async def world(fake, tmp_path):
     w = await make_world(fake, tmp_path)
-    group = await w.bind(POST)
-    group.send(w.admin, "/language")
-    picker = await fake.wait_for_message(group.id, lambda m: "gl:en" in [d for _, d in m.buttons()])
-    query = w.admin.press(picker, "gl:en")
-    await fake.wait_for(lambda: query in fake.callback_answers)
+    await w.bind(POST)
     await w.invite(POST, name="Dara")
     yield w
     await w.bot.stop()
@@ -81,16 +77,6 @@ async def test_acknowledge_reply_answer_and_resolve_with_the_citizen_told_at_eve
     photo = await fake.wait_for_message(chat.chat_id, lambda m: m.media_kind == "photo")
     assert "this one?" in photo.plain_text and tracking.display(number, "km") in photo.plain_text
 
-    await press(world, dara, fake.message(group.id, card.message_id), "✔️ Resolve")
-    await answer_prompt(world, dara, "We arrested the seller on Friday.")
-    resolved = await chat.reply("We arrested the seller on Friday.")
-    assert tracking.display(number, "km") in resolved.plain_text
-    question = await fake.wait_for_message(chat.chat_id, lambda m: any(d.startswith("fb:") for _, d in m.buttons()))
-    await chat.press(question, next(d for _, d in question.buttons() if d.endswith(":up")))
-    await fake.wait_for(lambda: world.query("SELECT feedback FROM complaints")[0]["feedback"] == "up")
-    final = await fake.wait_for_edit(group.id, card.message_id, lambda m: "rating" in m.plain_text)
-    assert final.buttons() == []  # nothing left to do on a resolved complaint
-
     actions = [r["action"] for r in world.query("SELECT action FROM complaint_events ORDER BY id")]
     assert actions == [
         "filed",
@@ -101,8 +87,6 @@ async def test_acknowledge_reply_answer_and_resolve_with_the_citizen_told_at_eve
         "citizen_message",
         "officer_message",
         "officer_message",
-        "resolved",
-        "feedback",
     ]
     # Every action names who did it.
     assert {
@@ -110,11 +94,34 @@ async def test_acknowledge_reply_answer_and_resolve_with_the_citizen_told_at_eve
     } == {dara.id}
 
 
+async def test_resolve_with_a_note_and_the_citizens_rating(world, citizen):
+    fake, group, dara = world.fake, world.groups[POST], world.officers[f"{POST}:Dara"]
+    chat = citizen(language_code="en")
+    number = await file_complaint(chat)
+    card = await world.card(POST, number)
+    await press(world, dara, card, "✔️ Resolve")
+    await answer_prompt(world, dara, "We arrested the seller on Friday.")
+    resolved = await chat.reply("We arrested the seller on Friday.")
+    assert tracking.display(number, "en") in resolved.plain_text
+    question = await fake.wait_for_message(chat.chat_id, lambda m: any(d.startswith("fb:") for _, d in m.buttons()))
+    await chat.press(question, next(d for _, d in question.buttons() if d.endswith(":up")))
+    await fake.wait_for(lambda: world.query("SELECT feedback FROM complaints")[0]["feedback"] == "up")
+    final = await fake.wait_for_edit(group.id, card.message_id, lambda m: "rating" in m.plain_text)
+    assert final.buttons() == []  # nothing left to do on a resolved complaint
+    second = chat.user.press_raw(question, next(d for _, d in question.buttons() if d.endswith(":down")))
+    await fake.wait_for(lambda: second in fake.callback_answers)
+    assert "already recorded" in chat.answer_of(second)
+    actions = [r["action"] for r in world.query("SELECT action FROM complaint_events ORDER BY id")]
+    assert actions == ["filed", "routed", "resolved", "feedback"]
+
+
 async def test_strangers_other_units_and_forged_buttons_change_nothing(world, citizen):
     fake, group = world.fake, world.groups[POST]
     await world.bind(DISTRICT)
     elsewhere = await world.invite("0102", name="Elsewhere")
     stranger = fake.user("Stranger", language_code="en")
+    stranger.send("/start")
+    await world.english(stranger)
     group.add_member(stranger)
     group.add_member(elsewhere)
     number = await file_complaint(citizen(language_code="en"))
@@ -198,3 +205,29 @@ async def test_evidence_and_location_are_copied_under_the_card_without_the_sende
     pin = await fake.wait_for_message(group.id, lambda m: m.location is not None)
     for message in (photo, voice, pin):
         assert message.reply_to_message_id == card.message_id and message.forward_origin is None
+
+
+async def test_both_sides_see_the_history_with_status(world, citizen):
+    fake, group, dara = world.fake, world.groups[POST], world.officers[f"{POST}:Dara"]
+    chat = citizen(language_code="en")
+    number = await file_complaint(chat)
+    card = await world.card(POST, number)
+    await press(world, dara, card, "✅ Acknowledge")
+    await chat.reply("acknowledged your complaint")
+    await press(world, dara, card, "💬 Reply")
+    await answer_prompt(world, dara, "We will visit tomorrow.")
+    await chat.reply("We will visit tomorrow.")
+    # The officers' view, in their group: who did what.
+    group.send(dara, f"/status {number}")
+    staff_view = await fake.wait_for_message(
+        group.id, lambda m: "History" in m.plain_text and "Acknowledged by Dara" in m.plain_text
+    )
+    assert "We will visit tomorrow." in staff_view.plain_text
+    # The citizen's view: the unit, never an officer's name.
+    mine = await chat.say(f"/status {number}", expect="History")
+    assert "Acknowledged by Sangkat Sla Kram" in mine.plain_text and "Dara" not in mine.plain_text
+    assert "We will visit tomorrow." in mine.plain_text
+    # Someone outside the unit asking in their own chat learns nothing.
+    outsider = await world.invite("0102", name="Outsider")
+    outsider.send(f"/status {number}")
+    await fake.wait_for_message(outsider.chat_id, lambda m: "No complaint with the number" in m.plain_text)

@@ -23,7 +23,7 @@ async def test_a_drugs_complaint_reaches_its_post_and_a_bribery_complaint_the_di
     chat = citizen("Sophea", language_code="en", username="sophea_kh")
     drugs = await file_complaint(chat, text="A man sells yaba behind the school every evening.")
     card = await world.card(POST, drugs)
-    assert "គ្រឿងញៀន" in card.plain_text and "yaba behind the school" in card.plain_text  # Khmer by default
+    assert "Drugs" in card.plain_text and "yaba behind the school" in card.plain_text
     other = citizen("Other", language_code="en")  # one citizen filing twice in a minute would be slowed down
     bribe = await file_complaint(other, category="police_misconduct", text="The officer asked me for 20 dollars.")
     card = await world.card(DISTRICT, bribe)
@@ -55,22 +55,24 @@ async def test_a_complaint_filed_before_any_group_is_delivered_once_one_is_bound
     assert world.query("SELECT unit_code FROM complaints")[0]["unit_code"] is None
     await world.bind(POST)
     await world.card(POST, number)
-    await chat.reply("was received by")
+    await chat.reply("was sent to")
 
 
 async def test_only_admins_and_supervisors_in_scope_can_bind(world, citizen):
     stranger = world.fake.user("Stranger", language_code="en")
+    stranger.send("/start")
+    await world.english(stranger)
     group = world.fake.group("Somebody's group", supergroup=True, members=[stranger])
     group.send(stranger, f"/bind {POST}")
-    await world.fake.wait_for_message(group.id, lambda m: "Only an administrator or a supervisor" in m.plain_text)
+    await world.fake.wait_for_message(group.id, lambda m: "Only a system administrator or a supervisor" in m.plain_text)
     # A supervisor of the district may bind its posts, not another district's.
     await world.bind(DISTRICT)
     supervisor = await world.invite(DISTRICT, "supervisor", "District chief")
     group.add_member(supervisor)
     group.send(supervisor, "/bind 0102")
-    await world.fake.wait_for_message(group.id, lambda m: "Only an administrator or a supervisor" in m.plain_text)
+    await world.fake.wait_for_message(group.id, lambda m: "Only a system administrator or a supervisor" in m.plain_text)
     group.send(supervisor, f"/bind {OTHER_POST}")
-    await world.fake.wait_for_message(group.id, lambda m: "This group is now the chat of" in m.plain_text)
+    await world.fake.wait_for_message(group.id, lambda m: f"({OTHER_POST})" in m.plain_text)
     assert world.query("SELECT chat_id FROM units WHERE code = ?", (OTHER_POST,))[0]["chat_id"] == group.id
     assert [r["action"] for r in world.query("SELECT action FROM audit_log ORDER BY id")] == [
         "bind",
@@ -133,12 +135,12 @@ async def test_the_bot_removed_from_a_group_marks_the_unit_unreachable_and_tells
         await world.bind(POST)
         await world.bind(DISTRICT)
         world.groups[POST].remove_bot(by=world.admin)
-        alert = await fake.wait_for_message(ministry.id, lambda m: "can no longer post" in m.plain_text)
-        assert POST in alert.plain_text
+        alert = await fake.wait_for_message(ministry.id, lambda m: m.plain_text.startswith("🚨"))
+        assert POST in alert.plain_text  # (the ministry's group reads Khmer)
         assert world.query("SELECT unreachable_since FROM units WHERE code = ?", (POST,))[0]["unreachable_since"]
         number = await file_complaint(citizen(language_code="en"))
         await world.card(DISTRICT, number)  # the next level up gets it
-        assert len([m for m in fake.bot_messages(ministry.id) if "can no longer post" in m.plain_text]) == 1
+        assert len([m for m in fake.bot_messages(ministry.id) if m.plain_text.startswith("🚨")]) == 1
     finally:
         await world.bot.stop()
 
@@ -159,7 +161,7 @@ async def test_a_card_the_group_refuses_goes_up_a_level_at_once(fake, tmp_path, 
         number = await file_complaint(citizen(language_code="en"))
         card = await world.card(DISTRICT, number)
         assert "which has no Telegram group the bot can reach" in card.plain_text
-        await fake.wait_for_message(ministry.id, lambda m: "can no longer post" in m.plain_text)
+        await fake.wait_for_message(ministry.id, lambda m: m.plain_text.startswith("🚨") and POST in m.plain_text)
     finally:
         await world.bot.stop()
 
@@ -177,7 +179,7 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_receiving(world, citizen):
 
 
 async def test_group_language_and_khmer_cards(world, citizen):
-    group = await world.bind(POST)
+    group = await world.bind(POST, lang="km")
     number = await file_complaint(citizen(language_code="en"))
     card = await world.card(POST, number)
     assert "ពាក្យបណ្តឹង" in card.plain_text  # Khmer by default
@@ -188,3 +190,32 @@ async def test_group_language_and_khmer_cards(world, citizen):
     number = await file_complaint(citizen("Second", language_code="en"))
     card = await world.card(POST, number)
     assert f"Complaint {tracking.display(number, 'en')}" in card.plain_text
+
+
+async def test_a_unit_bound_to_a_forum_topic_gets_its_cards_in_that_topic(world, citizen):
+    forum = world.fake.group("Siem Reap police", supergroup=True, forum=True, members=[world.admin])
+    topic = forum.create_topic("Sla Kram post", by=world.admin)
+    forum.send(world.admin, f"/bind {POST}", topic=topic)
+    await world.fake.wait_for_message(forum.id, lambda m: f"({POST})" in m.plain_text)
+    world.groups[POST] = forum
+    number = await file_complaint(citizen(language_code="en"))
+    card = await world.card(POST, number)
+    assert card.message_thread_id == topic.thread_id
+
+
+async def test_history_is_append_only(world, citizen):
+    import sqlite3
+
+    await world.bind(POST)
+    await file_complaint(citizen(language_code="en"))
+    conn = sqlite3.connect(world.bot.db_path)
+    try:
+        for statement in (
+            "UPDATE complaint_events SET action = 'x'",
+            "DELETE FROM complaint_events",
+            "DELETE FROM audit_log",
+        ):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                conn.execute(statement)
+    finally:
+        conn.close()

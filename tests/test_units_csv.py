@@ -82,7 +82,7 @@ def test_every_problem_is_named_by_row_and_column(gazetteer):
 def test_missing_columns_and_uncovered_communes(gazetteer):
     with pytest.raises(CsvError) as error:
         parse("code,level\nKH,ministry\n", gazetteer)
-    assert [str(p) for p in error.value.problems][0] == "row 1, column parent_code: column missing"
+    assert str(error.value.problems[0]) == "row 1, column parent_code: column missing"
     rows = [r for r in rows_of(export(default_registry(gazetteer))) if r["code"] != "250101"]
     with pytest.raises(CsvError) as error:
         parse(text_of(rows), gazetteer)
@@ -91,8 +91,15 @@ def test_missing_columns_and_uncovered_communes(gazetteer):
 
 async def run_cli(*args: str, db: Path) -> tuple[int, str, str]:
     env = {**os.environ, "BOT_TOKEN": "1:x", "DATABASE_URL": f"sqlite:///{db}"}
-    process = await asyncio.create_subprocess_exec(sys.executable, "run_bot.py", *args, cwd=ROOT, env=env,
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "run_bot.py",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(process.communicate(), 60)
     return process.returncode or 0, out.decode(), err.decode()
 

@@ -84,7 +84,8 @@ async def show_complaint(s: Session, number: str, message_id: int | None) -> Non
         await s.say(status_views.not_found(s.t, number))
         return
     history = await complaints.events(s.tx, complaint.id)
-    await s.replace(message_id, status_views.complaint_detail(s.t, complaint, history, s.services.categories))
+    units = (await s.registry()).units
+    await s.replace(message_id, status_views.complaint_detail(s.t, complaint, history, s.services.categories, units))
 
 
 async def my_complaints(s: Session, page: int, message_id: int | None) -> None:

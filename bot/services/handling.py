@@ -79,9 +79,9 @@ async def on_card_press(s: Session, press: Press, message_id: int) -> PressAnswe
 def _closed(t, complaint: Complaint) -> PressAnswer:
     return PressAnswer(
         t(
-            "Complaint %(number)s is already %(status)s.",
+            "Complaint %(number)s: nothing to do, its status is already “%(status)s”.",
             number=tracking.display(complaint.tracking_no, t.lang),
-            status=t(views.CARD_STATUS[complaint.status]).lower(),
+            status=t(views.CARD_STATUS[complaint.status]),
         ),
         alert=True,
     )

@@ -6,11 +6,14 @@ the draft, apply a pure transition from bot.domain.intake, store it, queue the a
 
 from __future__ import annotations
 
+import functools
+
 from bot.callbacks import Press
 from bot.domain import intake, phone, tracking
 from bot.domain.complaint import NewComplaint
 from bot.domain.intake import PLACE_STEPS, ContactMode, Draft, Evidence, IntakeError, Step
 from bot.domain.textnorm import match_key
+from bot.i18n import Catalogs
 from bot.outgoing import REMOVE_KEYBOARD, Outgoing, Screen
 from bot.services import delivery
 from bot.services.session import Session
@@ -337,22 +340,25 @@ def _parent_code(draft: Draft) -> str | None:
     return {Step.DISTRICT: draft.province, Step.COMMUNE: draft.district}.get(draft.step)
 
 
+_REPLY_BUTTONS = (
+    ReplyButtons.DONE,
+    ReplyButtons.SKIP,
+    ReplyButtons.BACK,
+    ReplyButtons.CANCEL,
+    ReplyButtons.ANONYMOUS,
+    ReplyButtons.SHARE_PHONE,
+)
+
+
+@functools.lru_cache(maxsize=4)
+def _reply_button_keys(catalogs: Catalogs) -> dict[str, str]:
+    """match_key of each reply-keyboard label, in every language -> the label's msgid."""
+    return {match_key(label): msgid for msgid in _REPLY_BUTTONS for label in catalogs.in_every_language(msgid)}
+
+
 def _reply_button(s: Session, text: str) -> str | None:
     """Which reply-keyboard button this text is, in either language (or None)."""
-    key = match_key(text)
-    if not key:
-        return None
-    for msgid in (
-        ReplyButtons.DONE,
-        ReplyButtons.SKIP,
-        ReplyButtons.BACK,
-        ReplyButtons.CANCEL,
-        ReplyButtons.ANONYMOUS,
-        ReplyButtons.SHARE_PHONE,
-    ):
-        if any(key == match_key(s.services.catalogs.get(lang)(msgid)) for lang in ("km", "en")):
-            return msgid
-    return None
+    return _reply_button_keys(s.services.catalogs).get(match_key(text))
 
 
 async def _save(s: Session, draft: Draft) -> None:

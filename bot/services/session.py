@@ -7,7 +7,8 @@ the commit still delivers the answers (the outbox sender picks them up after a r
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -20,7 +21,12 @@ from bot.i18n import Catalogs, Translator
 from bot.outgoing import Outgoing, Screen
 from db.database import Database, Tx
 from db.repositories import members, outbox, units, users
+from db.repositories.outbox import OutboxRow
 from db.repositories.users import User
+
+
+async def _nothing_to_settle() -> None:
+    return None
 
 
 @dataclass
@@ -31,7 +37,10 @@ class Services:
     gazetteer: Gazetteer
     categories: Categories
     directory: UnitDirectory = field(default_factory=lambda: UnitDirectory())
-    wake_sender: Callable[[], None] = lambda: None
+    # Hands committed outbox rows to the sender (in the bot process; elsewhere its scan finds them).
+    outbox_push: Callable[[list[OutboxRow]], None] = lambda rows: None
+    # Waits until everything sent so far is recorded (see OutboxSender.settle).
+    settle_sends: Callable[[], Awaitable[None]] = field(default=_nothing_to_settle)
     bot_username: str = ""
 
 
@@ -72,7 +81,7 @@ class Work:
     def __init__(self, services: Services, tx: Tx) -> None:
         self.services = services
         self.tx = tx
-        self._woken = False
+        self._queued: list[OutboxRow] = []
 
     def t_for(self, lang: str | None) -> Translator:
         return self.services.catalogs.get(lang)
@@ -81,10 +90,13 @@ class Work:
         return await self.services.directory.registry(self.tx)
 
     async def queue(self, item: Outgoing) -> int:
+        """Queue a message; it is handed to the sender once (and only if) the transaction commits."""
         row_id = await outbox.add(self.tx, item)
-        if not self._woken:
-            self.tx.after_commit(self.services.wake_sender)
-            self._woken = True
+        if not self._queued:
+            self.tx.after_commit(lambda: self.services.outbox_push(self._queued))
+        self._queued.append(
+            OutboxRow(row_id, item.chat_id, item.method, item.params, item.priority, 0, time.time(), item.complaint_id)
+        )
         return row_id
 
 

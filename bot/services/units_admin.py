@@ -12,8 +12,9 @@ import time
 from html import escape
 
 from bot.domain.access import Role
-from bot.domain.textnorm import strip_invisible, to_latin_digits
+from bot.domain.textnorm import match_key, strip_invisible, to_latin_digits
 from bot.domain.units import MINISTRY, default_registry
+from bot.i18n import Translator
 from bot.outgoing import Screen
 from bot.services import delivery
 from bot.services.handling import PressAnswer
@@ -24,6 +25,15 @@ from db.repositories import audit, members, units
 log = logging.getLogger(__name__)
 
 INVITE_PREFIX = "inv_"
+# The role may be typed in Khmer too (/invite 120101 មន្ត្រី).
+ROLE_WORDS = {match_key("មន្ត្រី"): Role.OFFICER.value, match_key("ថ្នាក់ដឹកនាំ"): Role.SUPERVISOR.value}
+
+
+def not_allowed(t: Translator, unit_name: str, *, html: bool = True) -> str:
+    return t(
+        "Only a system administrator or a supervisor over %(unit)s can do this.",
+        unit=escape(unit_name) if html else unit_name,
+    )
 
 
 def parse_code(text: str) -> str:
@@ -57,11 +67,7 @@ async def bind(s: Session, code_text: str, thread_id: int | None) -> None:
         return
     actor = await s.actor()
     if not actor.can_manage(unit.code, registry):
-        await s.say(
-            Screen(
-                t("Only an administrator or a supervisor over %(unit)s can do this.", unit=escape(unit.name(t.lang)))
-            )
-        )
+        await s.say(Screen(not_allowed(t, unit.name(t.lang))))
         return
     await units.bind(s.tx, unit.code, s.person.chat_id, thread_id)
     await audit.record(
@@ -91,14 +97,7 @@ async def unbind(s: Session, code_text: str) -> None:
     actor = await s.actor()
     for unit in targets:
         if not actor.can_manage(unit.code, registry):
-            await s.say(
-                Screen(
-                    s.t(
-                        "Only an administrator or a supervisor over %(unit)s can do this.",
-                        unit=escape(unit.name(s.t.lang)),
-                    )
-                )
-            )
+            await s.say(Screen(not_allowed(s.t, unit.name(s.t.lang))))
             return
     for unit in targets:
         await units.unbind(s.tx, unit.code)
@@ -111,7 +110,7 @@ async def unbind(s: Session, code_text: str) -> None:
 async def invite(s: Session, args: list[str]) -> None:
     t = s.t
     code = parse_code(args[0]) if args else ""
-    role_text = args[1].lower() if len(args) > 1 else Role.OFFICER.value
+    role_text = ROLE_WORDS.get(match_key(args[1]), args[1].lower()) if len(args) > 1 else Role.OFFICER.value
     registry = await s.registry()
     unit = registry.get(code)
     if unit is None or role_text not in Role._value2member_map_:
@@ -126,11 +125,7 @@ async def invite(s: Session, args: list[str]) -> None:
         return
     actor = await s.actor()
     if not actor.can_manage(unit.code, registry):
-        await s.say(
-            Screen(
-                t("Only an administrator or a supervisor over %(unit)s can do this.", unit=escape(unit.name(t.lang)))
-            )
-        )
+        await s.say(Screen(not_allowed(t, unit.name(t.lang))))
         return
     token = secrets.token_urlsafe(18)  # 24 characters, within Telegram's 64-character start payload
     expires = _invite_expiry(s)
@@ -201,13 +196,7 @@ async def revoke(s: Session, member_id: int) -> PressAnswer:
     actor = await s.actor()
     if not actor.can_manage(member.unit_code, registry):
         unit = registry.get(member.unit_code)
-        return PressAnswer(
-            s.t(
-                "Only an administrator or a supervisor over %(unit)s can do this.",
-                unit=unit.name(s.t.lang) if unit else member.unit_code,
-            ),
-            alert=True,
-        )
+        return PressAnswer(not_allowed(s.t, unit.name(s.t.lang) if unit else member.unit_code, html=False), alert=True)
     await members.revoke(s.tx, member.id, s.person.user_id)
     await audit.record(
         s.tx,

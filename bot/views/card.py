@@ -30,7 +30,7 @@ CARD_STATUS = {
 REJECT_REASONS = {
     RejectReason.NOT_POLICE: N_("Not a police matter"),
     RejectReason.DUPLICATE: N_("Duplicate"),
-    RejectReason.ABUSIVE: N_("Abusive"),
+    RejectReason.ABUSIVE: N_("Abusive or insulting"),
 }
 # One line per event in a card's or a status view's history.
 EVENT_LABELS = {
@@ -113,7 +113,7 @@ def card(
         field(t, t("Filed on"), t.datetime(complaint.created_at)),
     ]
     if status == Status.SUBMITTED and complaint.ack_due_at and not moved_to:
-        lines.append(field(t, t("Acknowledge by"), t.datetime(complaint.ack_due_at)))
+        lines.append(field(t, t("Deadline to acknowledge"), t.datetime(complaint.ack_due_at)))
     lines.append(field(t, t("From"), who))
     if responsible and responsible.code != unit.code:
         lines.append(
@@ -199,7 +199,7 @@ def prompt(t: Translator, action: str, complaint: Complaint, user_id: int, name:
         PROMPTS[action],
         mention=mention(user_id, name),
         number=tracking.display(complaint.tracking_no, t.lang),
-        example="<code>0102 wrong district</code>",
+        example="<code>" + t("0102 wrong district") + "</code>",
     )
     markup = {"force_reply": True, "selective": True, "input_field_placeholder": t("Your answer…")[:64]}
     return Screen(text, markup)

@@ -27,8 +27,7 @@ def _unit(t: Translator, unit: Unit) -> str:
 
 def routed(t: Translator, complaint: Complaint, unit: Unit) -> Screen:
     return Screen(
-        "📨 "
-        + t("Your complaint %(number)s was received by %(unit)s.", number=_number(t, complaint), unit=_unit(t, unit))
+        "📨 " + t("Your complaint %(number)s was sent to %(unit)s.", number=_number(t, complaint), unit=_unit(t, unit))
     )
 
 
@@ -90,8 +89,8 @@ def rejected(t: Translator, complaint: Complaint, unit: Unit, reason: RejectReas
         lines += [
             "",
             t(
-                "Where to go instead: your commune or district hall (សាលាឃុំ / សាលាស្រុក) can tell you "
-                "which office handles this matter. If you think the police should act, file a new "
+                "Where to go instead: your commune or sangkat hall, or your district, municipality or khan hall, "
+                "can tell you which office handles this matter. If you think the police should act, file a new "
                 "complaint and explain why."
             ),
         ]

@@ -9,8 +9,9 @@ from bot.domain import tracking
 from bot.domain.categories import Categories
 from bot.domain.complaint import Complaint, Status
 from bot.domain.places import path_label
+from bot.domain.units import Unit
 from bot.i18n import N_, Translator
-from bot.outgoing import Button, Screen, inline_keyboard
+from bot.outgoing import Button, Screen, inline_keyboard, user_text
 from bot.views.common import field
 from db.repositories.complaints import Event
 
@@ -25,9 +26,34 @@ STATUS_LABELS = {
 }
 STATUS_ICONS = {Status.SUBMITTED: "🕓", Status.ACKNOWLEDGED: "👮", Status.RESOLVED: "✅", Status.REJECTED: "⛔"}
 
+# What the citizen reads of each event: the unit, never an officer's own name.
 ACTION_LABELS = {
     "filed": N_("Complaint filed"),
+    "routed": N_("Sent to %(unit)s"),
+    "waiting": N_("Waiting for the police group to be connected"),
+    "acknowledged": N_("Acknowledged by %(unit)s"),
+    "officer_message": N_("Message from %(unit)s"),
+    "citizen_message": N_("Your message"),
+    "transferred": N_("Transferred to %(target)s"),
+    "rejected": N_("Closed without action by %(unit)s"),
+    "resolved": N_("Resolved by %(unit)s"),
+    "feedback": N_("Your rating"),
 }
+
+
+def event_line(t: Translator, event: Event, units: dict[str, Unit]) -> str:
+    def name(code: str | None) -> str:
+        unit = units.get(code or "")
+        return escape(unit.name(t.lang)) if unit else t("the police")
+
+    label = ACTION_LABELS.get(event.action)
+    if label is None:
+        return f"• {t.datetime(event.at)}"
+    text = t(label, unit=name(event.unit_code or event.detail.get("unit")), target=name(event.detail.get("unit")))
+    snippet = event.detail.get("snippet")
+    if snippet:
+        text += ": “" + user_text(snippet) + "”"
+    return f"• {t.datetime(event.at)}: {text}"
 
 
 def _category(t: Translator, categories: Categories, key: str) -> str:
@@ -35,7 +61,9 @@ def _category(t: Translator, categories: Categories, key: str) -> str:
     return escape(category.label(t.lang) if category else key)
 
 
-def complaint_detail(t: Translator, complaint: Complaint, events: list[Event], categories: Categories) -> Screen:
+def complaint_detail(
+    t: Translator, complaint: Complaint, events: list[Event], categories: Categories, units: dict[str, Unit]
+) -> Screen:
     number = tracking.display(complaint.tracking_no, t.lang)
     lines = [
         "<b>" + t("Complaint %(number)s", number=number) + "</b>",
@@ -52,7 +80,7 @@ def complaint_detail(t: Translator, complaint: Complaint, events: list[Event], c
     if hidden > 0:
         lines.append("… " + t.plural("%(num)s earlier event", "%(num)s earlier events", hidden))
     for event in events[-HISTORY_SHOWN:]:
-        lines.append(f"• {t.datetime(event.at)}: {t(ACTION_LABELS.get(event.action, event.action))}")
+        lines.append(event_line(t, event, units))
     keyboard = inline_keyboard(
         [
             [

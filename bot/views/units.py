@@ -21,7 +21,9 @@ def unit_label(t: Translator, unit: Unit) -> str:
 def bound(t: Translator, unit: Unit, *, moved_from_elsewhere: bool) -> Screen:
     lines = [
         "✅ "
-        + t("This group is now the chat of %(unit)s. New complaints for it will arrive here.", unit=unit_label(t, unit))
+        + t(
+            "This group is now the group of %(unit)s. New complaints for it will arrive here.", unit=unit_label(t, unit)
+        )
     ]
     if moved_from_elsewhere:
         lines.append(t("It was bound to another group before; that group no longer receives its complaints."))
@@ -78,7 +80,7 @@ def language_picker(t: Translator) -> Screen:
     keyboard = inline_keyboard(
         [[Button("ភាសាខ្មែរ", callbacks.encode("gl", "km")), Button("English", callbacks.encode("gl", "en"))]]
     )
-    return Screen(t("Choose the language of this group's complaint cards:"), keyboard)
+    return Screen(t("Choose the language of this group's complaint messages:"), keyboard)
 
 
 def welcome_group(km: Translator, en: Translator) -> Screen:
@@ -110,12 +112,15 @@ def unreachable_alert(t: Translator, lost: list[Unit], reason: str) -> Screen:
 def group_help(t: Translator) -> Screen:
     lines = [
         "<b>" + t("Commands in a unit's group") + "</b>",
-        t("/bind 120101: make this group the chat of the unit with that code (administrators and supervisors)."),
+        t(
+            "/bind 120101: make this group the group of the unit with that code "
+            "(system administrators and supervisors)."
+        ),
         t("/unbind: this group stops receiving complaints."),
         t("/invite 120101 officer (or supervisor): a one-time link that enrols someone in a unit."),
         t("/officers: the people of this group's unit."),
         t("/status 482-913-0574: one complaint and its history."),
-        t("/language: the language of this group's complaint cards."),
+        t("/language: the language of this group's complaint messages."),
         "",
         t(
             "Under each complaint: ✅ Acknowledge, 💬 Reply, ✔️ Resolve, ↪️ Transfer, ⛔ Reject. To answer a "

@@ -62,13 +62,6 @@ async def pending_after(tx: Tx, after_id: int, limit: int = 1000) -> list[Outbox
     return [_row(r) for r in rows]
 
 
-async def mark_sent(tx: Tx, row_id: int, message_id: int | None) -> None:
-    await tx.execute(
-        "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, message_id = ? WHERE id = ?",
-        (time.time(), message_id, row_id),
-    )
-
-
 async def mark_retry(tx: Tx, row_id: int, next_attempt_at: float, error: str) -> None:
     await tx.execute(
         "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
@@ -100,8 +93,15 @@ async def counts(tx: Tx) -> dict[str, int]:
     return {r[0]: r[1] for r in rows}
 
 
-async def mark_attempt(tx: Tx, row_id: int, at: float) -> None:
-    await tx.execute("UPDATE outbox SET last_attempt_at = ? WHERE id = ?", (at, row_id))
+async def mark_attempts(tx: Tx, attempts: list[tuple[int, float]]) -> None:
+    await tx.executemany("UPDATE outbox SET last_attempt_at = ? WHERE id = ?", [(at, rid) for rid, at in attempts])
+
+
+async def mark_sent_many(tx: Tx, sent: list[tuple[int, int | None, float]]) -> None:
+    await tx.executemany(
+        "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, message_id = ? WHERE id = ?",
+        [(at, message_id, row_id) for row_id, message_id, at in sent],
+    )
 
 
 async def attempted_since(tx: Tx, since: float) -> list[tuple[int, str, float]]:

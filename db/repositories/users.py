@@ -19,14 +19,14 @@ class User:
 async def touch(tx: Tx, user_id: int, first_name: str | None, username: str | None) -> User:
     """Create the user on first contact, refresh their Telegram name, and return them."""
     now = time.time()
-    await tx.execute(
+    row = await tx.fetchone(
         "INSERT INTO users (user_id, first_name, username, created_at, updated_at) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name, username = excluded.username",
+        "ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name, username = excluded.username "
+        "RETURNING user_id, lang, awaiting, draft_seq",
         (user_id, first_name, username, now, now),
     )
-    found = await get(tx, user_id)
-    assert found is not None
-    return found
+    assert row is not None
+    return User(row["user_id"], row["lang"], row["awaiting"], row["draft_seq"])
 
 
 async def get(tx: Tx, user_id: int) -> User | None:

@@ -24,7 +24,9 @@ async def test_kill_9_during_delivery_loses_no_notification(fake, tmp_path):
     await migrate(db)
     async with db.transaction() as tx:
         for i, group in enumerate(groups):
-            await outbox.add(tx, Screen(f"notification #{i} for complaint 482-913-0574").send(group.id, priority="notify"))
+            await outbox.add(
+                tx, Screen(f"notification #{i} for complaint 482-913-0574").send(group.id, priority="notify")
+            )
     await db.close()
 
     fake.set_latency(0.05)
