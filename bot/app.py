@@ -10,11 +10,11 @@ from collections.abc import Awaitable, Callable
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes
-from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.domain.categories import load_categories
 from bot.domain.places import Gazetteer
+from bot.http import AiohttpRequest
 from bot.i18n import N_, Catalogs
 from bot.outgoing import Screen
 from bot.sender import OutboxSender
@@ -29,6 +29,10 @@ from handlers.common import person_of
 log = logging.getLogger(__name__)
 
 HOUSEKEEPING_INTERVAL = 3600.0
+
+
+# PTB's own message quotes the token: never print it.
+TOKEN_REJECTED = "Telegram rejected BOT_TOKEN: check the token @BotFather gave you."
 
 
 class FatalError(Exception):
@@ -49,6 +53,7 @@ async def build_services(settings: Settings) -> Services:
 
 
 def build_application(settings: Settings, services: Services) -> Application:
+    requests = AiohttpRequest(pool_size=160), AiohttpRequest(pool_size=2)
     app = (
         Application.builder()
         .token(settings.bot_token.get_secret_value())
@@ -56,10 +61,13 @@ def build_application(settings: Settings, services: Services) -> Application:
         .base_file_url(settings.file_base_url)
         # Our own UpdatePump polls (it stores updates before confirming them).
         .updater(None)
-        .request(HTTPXRequest(connection_pool_size=128, read_timeout=10.0, write_timeout=20.0))
+        # aiohttp instead of httpx as the transport: see bot/http.py for the measurements.
+        .request(requests[0])
+        .get_updates_request(requests[1])
         .build()
     )
     app.bot_data["services"] = services
+    app.bot_data["http"] = requests
     presses.register(app)
     group.register(app)
     private.register(app)
@@ -106,16 +114,24 @@ async def _initialize(app: Application, stop: asyncio.Event) -> bool:
         try:
             await app.initialize()
             return True
-        except InvalidToken as error:
-            raise FatalError(
-                f"Telegram rejected BOT_TOKEN ({error.message}): check the token from @BotFather."
-            ) from None
+        except InvalidToken:
+            await _close_connections(app)
+            raise FatalError(TOKEN_REJECTED) from None
         except NetworkError as error:
             log.warning("Telegram is not reachable (%s); retrying in %.0fs", error, delay)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
             delay = min(delay * 2, 30.0)
+    await _close_connections(app)
     return False
+
+
+async def _close_connections(app: Application) -> None:
+    """The bot's HTTP sessions, opened by a start-up that did not complete (PTB closes them only
+    for a bot whose start-up succeeded)."""
+    for request in app.bot_data["http"]:
+        with contextlib.suppress(Exception):
+            await request.shutdown()
 
 
 async def _housekeeping(pump: UpdatePump, stop: asyncio.Event) -> None:
@@ -148,6 +164,7 @@ async def run(
         sender = OutboxSender(
             app.bot,
             services.db,
+            concurrency=128,
             on_permanent_failure=chat_health.failure_hook(services),
             on_chat_migrated=chat_health.migration_hook(services),
         )
@@ -179,7 +196,7 @@ async def run(
         results = await asyncio.gather(*tasks, return_exceptions=True)
         for task, result in zip(tasks, results, strict=True):
             if isinstance(result, InvalidToken):
-                raise FatalError(f"Telegram rejected BOT_TOKEN ({result.message}): check the token from @BotFather.")
+                raise FatalError(TOKEN_REJECTED)
             if isinstance(result, Exception):
                 log.error("%s stopped with an error", task.get_name(), exc_info=result)
         if app.running:

@@ -103,6 +103,7 @@ async def test_a_token_telegram_rejects_stops_the_bot_clearly(fake, tmp_path):
     code, stderr = await run_and_collect(env)
     assert code == 1
     assert "Telegram rejected BOT_TOKEN" in stderr.strip().splitlines()[-1]
+    assert "wrong-token" not in stderr  # the token is never printed
 
 
 async def test_kill_9_at_any_moment_loses_nothing_and_repeats_nothing(fake, tmp_path):
