@@ -80,8 +80,13 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._queues: dict[int, deque[OutboxRow]] = {}
         self._known: set[int] = set()  # row ids queued, in flight, or sent but not yet recorded
-        self._heap: list[tuple[float, int, int]] = []  # (when, tiebreak, chat_id); stale entries skipped
-        self._due: dict[int, float] = {}  # chat_id -> when it is next looked at (the live heap entry)
+        # Chats with something to send, by the priority of their next message. `_waiting`: until when
+        # (a retry, a per-chat window), entries (when, tiebreak, chat_id), superseded ones skipped;
+        # `_ready`: oldest message first, entries (row id, chat_id). While the overall notification
+        # window is full, no notification chat is even looked at.
+        self._waiting: dict[str, list[tuple[float, int, int]]] = {"reply": [], "notify": []}
+        self._ready: dict[str, list[tuple[int, int]]] = {"reply": [], "notify": []}
+        self._due: dict[int, float] = {}  # chat_id -> when it is next looked at (its live heap entry)
         self._backing_off: set[int] = set()  # chats waiting after a network error or 5xx
         self._in_flight: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -184,40 +189,68 @@ class OutboxSender:
 
     def _schedule(self, chat_id: int, delay: float) -> None:
         """Look at the chat after `delay` (an earlier time replaces a later one)."""
-        if chat_id in self._in_flight or chat_id not in self._queues:
+        queue = self._queues.get(chat_id)
+        if chat_id in self._in_flight or not queue:
             return
         when = self._clock() + delay
         if self._due.get(chat_id, float("inf")) <= when:
             return
         self._due[chat_id] = when
-        heapq.heappush(self._heap, (when, next(self._counter), chat_id))
+        heapq.heappush(self._waiting[queue[0].priority], (when, next(self._counter), chat_id))
 
     def _dispatch_due(self) -> None:
         now = self._clock()
         postponed = []
-        while self._heap and self._heap[0][0] <= now and len(self._tasks) < self._concurrency:
-            when, _, chat_id = heapq.heappop(self._heap)
-            if self._due.get(chat_id) != when:
-                continue  # superseded by an earlier schedule
-            del self._due[chat_id]
-            queue = self._queues.get(chat_id)
-            if not queue:
-                continue
-            head = queue[0]
-            notify = head.priority == "notify"
-            wait = max(head.next_attempt_at - time.time(), self._limiters.wait(chat_id, notify, now))
-            if wait > 0:
-                postponed.append((chat_id, wait))
-                continue
-            self._limiters.record(chat_id, notify, now)
-            self._in_flight.add(chat_id)
-            task = asyncio.create_task(self._send_head(chat_id))
-            self._tasks.add(task)
-            task.add_done_callback(self._task_done)
+        for priority in ("reply", "notify"):
+            self._promote(priority, now)
+            ready, notify = self._ready[priority], priority == "notify"
+            while ready and len(self._tasks) < self._concurrency:
+                if notify and self._limiters.overall_notify.wait(now) > 0:
+                    break  # the overall window is full: every notification waits
+                _, chat_id = heapq.heappop(ready)
+                queue = self._queues.get(chat_id)
+                if not queue or chat_id in self._in_flight:
+                    continue
+                head = queue[0]
+                wait = max(head.next_attempt_at - time.time(), self._limiters.wait(chat_id, notify, now))
+                if head.priority != priority or wait > 0:  # the chat's own window, or a merged queue
+                    postponed.append((chat_id, max(wait, 0.0)))
+                    continue
+                self._limiters.record(chat_id, notify, now)
+                self._in_flight.add(chat_id)
+                task = asyncio.create_task(self._send_head(chat_id))
+                self._tasks.add(task)
+                task.add_done_callback(self._task_done)
         for chat_id, wait in postponed:
             self._schedule(chat_id, wait)
         if self._limiters.size > 20000:
             self._limiters.forget_idle(now)
+
+    def _promote(self, priority: str, now: float) -> None:
+        """Chats whose wait is over join the ready heap, ordered by the age of their next message."""
+        waiting = self._waiting[priority]
+        while waiting and waiting[0][0] <= now:
+            when, _, chat_id = heapq.heappop(waiting)
+            if self._due.get(chat_id) != when:
+                continue  # superseded by an earlier schedule
+            del self._due[chat_id]
+            queue = self._queues.get(chat_id)
+            if queue:
+                heapq.heappush(self._ready[priority], (queue[0].id, chat_id))
+
+    def _next_look(self) -> float | None:
+        """Seconds until some chat may be dispatched (None: nothing waits)."""
+        now = self._clock()
+        times = []
+        for priority in ("reply", "notify"):
+            waiting, ready = self._waiting[priority], self._ready[priority]
+            when = 0.0 if ready else (waiting[0][0] - now if waiting else None)
+            if when is None:
+                continue
+            if priority == "notify":
+                when = max(when, self._limiters.overall_notify.wait(now))
+            times.append(when)
+        return max(0.0, min(times)) if times else None
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -229,8 +262,9 @@ class OutboxSender:
         if self._stopping:
             return
         timeout = max(0.0, SCAN_INTERVAL - (self._clock() - self._last_scan))
-        if self._heap and len(self._tasks) < self._concurrency:
-            timeout = min(timeout, max(0.0, self._heap[0][0] - self._clock()))
+        next_look = self._next_look()
+        if next_look is not None and len(self._tasks) < self._concurrency:
+            timeout = min(timeout, next_look)
         if timeout <= 0:
             await asyncio.sleep(0)
             return
