@@ -27,6 +27,7 @@ class World:
     admin: FakeUser
     groups: dict[str, FakeGroup] = field(default_factory=dict)
     officers: dict[str, FakeUser] = field(default_factory=dict)
+    answered: set[tuple[int, int]] = field(default_factory=set)  # prompts a test already replied to
 
     def query(self, sql: str, params: tuple = ()) -> list:
         return self.bot.query(sql, params)

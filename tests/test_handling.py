@@ -25,13 +25,18 @@ async def press(world, who, message, button):
     return world.fake.callback_answers[query]
 
 
-async def answer_prompt(world, who, text=None, *, photo=False):
-    """Reply to the bot's latest question (a force-reply prompt) in the post's group."""
+async def answer_prompt(world, who, text=None, *, photo=False, again=False):
+    """Reply to the bot's newest question (a force-reply prompt) in the post's group; `again`: the
+    same question once more (after the bot asked for a better answer)."""
     group = world.groups[POST]
-    await world.fake.wait_for(
-        lambda: any((m.reply_markup or {}).get("force_reply") for m in world.fake.bot_messages(group.id))
-    )
-    prompt = [m for m in world.fake.bot_messages(group.id) if (m.reply_markup or {}).get("force_reply")][-1]
+
+    def prompts():
+        found = [m for m in world.fake.bot_messages(group.id) if (m.reply_markup or {}).get("force_reply")]
+        return found if again else [m for m in found if (m.chat_id, m.message_id) not in world.answered]
+
+    await world.fake.wait_for(prompts, what="a question from the bot")
+    prompt = prompts()[-1]
+    world.answered.add((prompt.chat_id, prompt.message_id))
     if photo:
         return who.send_photo(caption=text, chat=group, reply_to=prompt)
     return group.send(who, text, reply_to=prompt)
@@ -168,7 +173,7 @@ async def test_transfer_moves_the_card_and_tells_the_citizen(world, citizen):
     await press(world, dara, card, "↪️ Transfer")
     await answer_prompt(world, dara, "nonsense")
     await fake.wait_for_message(group.id, lambda m: "unit code and the reason" in m.plain_text)
-    await answer_prompt(world, dara, "១៧១០ this is a matter for the district")  # Khmer digits work
+    await answer_prompt(world, dara, "១៧១០ this is a matter for the district", again=True)  # Khmer digits work
     new_card = await world.card(DISTRICT, number)
     assert new_card.chat_id == district.id
     old = await fake.wait_for_edit(group.id, card.message_id, lambda m: "Transferred to" in m.plain_text)
@@ -231,3 +236,63 @@ async def test_both_sides_see_the_history_with_status(world, citizen):
     outsider = await world.invite("0102", name="Outsider")
     outsider.send(f"/status {number}")
     await fake.wait_for_message(outsider.chat_id, lambda m: "No complaint with the number" in m.plain_text)
+
+
+async def test_the_khmer_journey_end_to_end(world, citizen):
+    """A Khmer complaint about drugs reaches the post, a bribery complaint from the same commune the
+    district; the officer acknowledges, replies, gets the answer and resolves; the citizen is told
+    every step in Khmer; the post never learns who the citizen is."""
+    from tests.test_intake_flow import has_button, is_description_prompt
+
+    fake, dara = world.fake, world.officers[f"{POST}:Dara"]
+    await world.bind(DISTRICT)
+
+    async def file_in_khmer(chat, category: str, text: str) -> str:
+        picker = await chat.say("/start")
+        await chat.press(picker, "lang:km")
+        menu = await chat.edited(picker, lambda m: "m:new" in [d for _, d in m.buttons()])
+        await chat.press(menu, "m:new")
+        categories = await fake.wait_for_message(chat.chat_id, has_button(f":cat:{category}"))
+        await chat.press(categories, next(d for _, d in categories.buttons() if d.endswith(f":cat:{category}")))
+        await fake.wait_for_message(chat.chat_id, has_button(":place:17"))
+        chat.user.send("ស្លក្រាម សៀមរាប")  # the commune typed in Khmer
+        choices = await fake.wait_for_message(
+            chat.chat_id, lambda m: is_description_prompt(m) or has_button(f":place:{POST}")(m)
+        )
+        if not is_description_prompt(choices):
+            await chat.press(choices, next(d for _, d in choices.buttons() if d.endswith(f":place:{POST}")))
+            await fake.wait_for_message(chat.chat_id, is_description_prompt)
+        for typed in (text, "✅ រួចរាល់", "⏭ រំលង", "🙈 មិនបញ្ចេញឈ្មោះ (អនាមិក)"):
+            chat.user.send(typed)
+        review = await fake.wait_for_message(chat.chat_id, has_button(":submit"))
+        await chat.press(review, next(d for _, d in review.buttons() if d.endswith(":submit")))
+        receipt = await fake.wait_for_message(chat.chat_id, lambda m: "លេខតាមដាន" in m.plain_text)
+        assert "ពាក្យបណ្តឹង" in receipt.plain_text
+        return world.query("SELECT tracking_no FROM complaints ORDER BY id DESC LIMIT 1")[0]["tracking_no"]
+
+    sokha = citizen("Sokha", username="sokha_pp")
+    drugs = await file_in_khmer(sokha, "drugs", "មានគេលក់គ្រឿងញៀននៅក្បែរសាលារៀនរាល់យប់។")
+    card = await world.card(POST, drugs)
+    dara_thida = citizen("Thida", username="thida_kh")
+    bribe = await file_in_khmer(dara_thida, "police_misconduct", "ប៉ូលិសទារលុយខ្ញុំ ២០ ដុល្លារ។")
+    await world.card(DISTRICT, bribe)
+    assert not [m for m in fake.bot_messages(world.groups[POST].id) if "ប៉ូលិសទារលុយ" in m.plain_text]
+
+    await press(world, dara, card, "✅ Acknowledge")
+    told = await sokha.reply(tracking.display(drugs, "km"))
+    assert "បញ្ជាក់" in told.plain_text
+    await press(world, dara, card, "💬 Reply")
+    await answer_prompt(world, dara, "តើវាកើតឡើងម៉ោងប៉ុន្មាន?")
+    relayed = await sokha.reply("តើវាកើតឡើងម៉ោងប៉ុន្មាន?")
+    assert "សារពី" in relayed.plain_text or "ពាក្យបណ្តឹង" in relayed.plain_text
+    sokha.user.send("ប្រហែលម៉ោង ៩ យប់។", reply_to=relayed)
+    await fake.wait_for_message(world.groups[POST].id, lambda m: "ប្រហែលម៉ោង ៩ យប់។" in m.plain_text)
+    await press(world, dara, fake.message(world.groups[POST].id, card.message_id), "✔️ Resolve")
+    await answer_prompt(world, dara, "យើងបានចាប់ខ្លួនអ្នកលក់ហើយ។")
+    resolved = await sokha.reply("យើងបានចាប់ខ្លួនអ្នកលក់ហើយ។")
+    assert "ដោះស្រាយ" in resolved.plain_text
+
+    for message in fake.messages(world.groups[POST].id) + fake.messages(world.groups[DISTRICT].id):
+        text = message.plain_text or ""
+        for secret in ("Sokha", "sokha_pp", str(sokha.user.id), "Thida", "thida_kh", str(dara_thida.user.id)):
+            assert secret not in text

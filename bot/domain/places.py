@@ -497,6 +497,24 @@ class Gazetteer:
             self._collect_fuzzy(parsed.forms[-1], scope, best)
         return self._ranked(best, parsed.hint, limit)
 
+    def search_in_context(self, query: str, *, limit: int = 8) -> list[Match]:
+        """Like `search`, also for a place typed with the larger places around it: "Sla Kram, Siem
+        Reap" or "ស្លក្រាម សៀមរាប". The words are split into a place and a place around it; only
+        matches lying in the latter are kept."""
+        found = self.search(query, limit=limit)
+        if found:
+            return found
+        words = [w for w in re.split(r"[\s,;/]+", query.strip()) if w]
+        for cut in range(len(words) - 1, 0, -1):
+            head, tail = " ".join(words[:cut]), " ".join(words[cut:])
+            for parent in self.search(tail, limit=3):
+                if parent.place.level == "commune":
+                    continue
+                inside = self.search(head, within=parent.place.code, limit=limit)
+                if inside:
+                    return inside
+        return []
+
     def _scope(self, within: str | None, level: Level | None) -> _Scope | None:
         if within is None:
             return _Scope(0, len(self._entries), level)

@@ -288,7 +288,7 @@ async def _typed_place(s: Session, stored: StoredDraft, text: str) -> None:
     within = _parent_code(draft)
     matches = gazetteer.search(text, within=within) if within else []
     if not matches:  # not under the chosen province/district: maybe the citizen meant somewhere else
-        matches = gazetteer.search(text)
+        matches = gazetteer.search_in_context(text)
     exact = [m for m in matches if m.exact]
     if len(exact) == 1 or len(matches) == 1:
         await _choose_place(s, stored, (exact or matches)[0].place.code, None)
