@@ -296,3 +296,16 @@ async def test_the_khmer_journey_end_to_end(world, citizen):
         text = message.plain_text or ""
         for secret in ("Sokha", "sokha_pp", str(sokha.user.id), "Thida", "thida_kh", str(dara_thida.user.id)):
             assert secret not in text
+
+
+async def test_a_long_caption_is_passed_on_whole(world, citizen):
+    fake, group, dara = world.fake, world.groups[POST], world.officers[f"{POST}:Dara"]
+    chat = citizen(language_code="en")
+    number = await file_complaint(chat)
+    card = await world.card(POST, number)
+    words = "Please look at this photo carefully & tell us <who> it is. " * 16  # ~ 950 characters
+    dara.send_photo(caption=words.strip(), chat=group, reply_to=card)
+    text = await fake.wait_for_message(chat.chat_id, lambda m: m.media_kind is None and "Please look" in m.plain_text)
+    assert words.strip() in text.plain_text  # all of it, escaped, nothing cut
+    photo = await fake.wait_for_message(chat.chat_id, lambda m: m.media_kind == "photo")
+    assert tracking.display(number, "en") in photo.plain_text

@@ -173,31 +173,16 @@ async def on_group_reply(s: Session, message: Incoming, replied_to: int) -> bool
 async def _send_reply(s: Session, complaint: Complaint, unit: Unit, message: Incoming, detail: dict) -> bool:
     if not message.text and not message.has_media:
         return False
-    lang = await delivery.citizen_lang(s, complaint)
-    citizen_t = s.t_for(lang)
-    if message.has_media:
-        caption = notices.officer_message_header(citizen_t, complaint, unit)
-        if message.text:
-            caption += "\n\n" + user_text(message.text)
-        if len(caption) > 1000:  # Telegram's caption limit is 1024: send the words separately
-            await delivery.tell_citizen(
-                s, complaint, notices.officer_message(citizen_t, complaint, unit, message.text or "")
-            )
-            caption = notices.officer_message_header(citizen_t, complaint, unit)
-        await s.queue(
-            copy(
-                complaint.citizen_id,
-                message.chat_id,
-                message.message_id,
-                complaint_id=complaint.id,
-                caption=caption,
-                markup=notices.answer_button(citizen_t, complaint),
-            )
-        )
-    else:
-        await delivery.tell_citizen(
-            s, complaint, notices.officer_message(citizen_t, complaint, unit, message.text or "")
-        )
+    citizen_t = s.t_for(await delivery.citizen_lang(s, complaint))
+    await _relay(
+        s,
+        message,
+        to_chat=complaint.citizen_id,
+        complaint_id=complaint.id,
+        header=notices.officer_message_header(citizen_t, complaint, unit),
+        footer=notices.answer_hint(citizen_t),
+        markup=notices.answer_button(citizen_t, complaint),
+    )
     await _event(s, complaint, unit, "officer_message", snippet=_snippet(message.text))
     t = s.t_for(unit.lang)
     await s.queue(
@@ -309,6 +294,51 @@ async def _reload(s: Session, complaint: Complaint) -> Complaint:
     return fresh
 
 
+async def _relay(
+    s: Session,
+    message: Incoming,
+    *,
+    to_chat: int,
+    complaint_id: int,
+    header: str,
+    footer: str = "",
+    markup: dict | None = None,
+    thread_id: int | None = None,
+    reply_to_outbox: int | None = None,
+) -> None:
+    """Pass a message on between citizen and police, framed by `header`. Text becomes a new message;
+    media is copied (a copy names no sender) with the frame as its caption, or, when the words do
+    not fit Telegram's 1,024-character caption, the words go first as their own message."""
+    framed = "\n\n".join(part for part in (header, user_text(message.text) if message.text else "", footer) if part)
+    if message.has_media and len(framed) <= 1000:
+        caption = framed
+    else:
+        await s.queue(
+            Screen(framed, None if message.has_media else markup).send(
+                to_chat,
+                priority="notify",
+                complaint_id=complaint_id,
+                thread_id=thread_id,
+                reply_to_outbox=reply_to_outbox,
+            )
+        )
+        if not message.has_media:
+            return
+        caption = header
+    await s.queue(
+        copy(
+            to_chat,
+            message.chat_id,
+            message.message_id,
+            complaint_id=complaint_id,
+            caption=caption,
+            thread_id=thread_id,
+            reply_to_outbox=reply_to_outbox,
+            markup=markup,
+        )
+    )
+
+
 # --- the citizen's side -----------------------------------------------------------------------
 
 
@@ -361,30 +391,15 @@ async def relay_from_citizen(s: Session, complaint: Complaint, message: Incoming
     registry = await s.registry()
     unit = registry.get(complaint.unit_code or "")
     if unit is not None and unit.chat_id is not None:
-        t = s.t_for(unit.lang)
-        if message.has_media:
-            caption = views.from_citizen(t, complaint, message.text)[:1000]
-            await s.queue(
-                copy(
-                    unit.chat_id,
-                    message.chat_id,
-                    message.message_id,
-                    complaint_id=complaint.id,
-                    caption=caption,
-                    thread_id=unit.thread_id,
-                    reply_to_outbox=complaint.card_outbox_id,
-                )
-            )
-        else:
-            await s.queue(
-                Screen(views.from_citizen(t, complaint, message.text)).send(
-                    unit.chat_id,
-                    priority="notify",
-                    complaint_id=complaint.id,
-                    thread_id=unit.thread_id,
-                    reply_to_outbox=complaint.card_outbox_id,
-                )
-            )
+        await _relay(
+            s,
+            message,
+            to_chat=unit.chat_id,
+            complaint_id=complaint.id,
+            header=views.from_citizen(s.t_for(unit.lang), complaint),
+            thread_id=unit.thread_id,
+            reply_to_outbox=complaint.card_outbox_id,
+        )
         await delivery.refresh_card(s, await _reload(s, complaint))
     await s.say(notices.answer_sent(s.t, complaint))
 

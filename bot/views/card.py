@@ -205,13 +205,13 @@ def prompt(t: Translator, action: str, complaint: Complaint, user_id: int, name:
     return Screen(text, markup)
 
 
-def from_citizen(t: Translator, complaint: Complaint, text: str | None) -> str:
-    header = "💬 " + t(
+def from_citizen(t: Translator, complaint: Complaint) -> str:
+    """The frame of a citizen's message shown in the unit's group."""
+    return "💬 " + t(
         "%(citizen)s wrote about complaint %(number)s:",
         citizen=citizen_label(t, complaint),
         number=tracking.display(complaint.tracking_no, t.lang),
     )
-    return header + ("\n\n" + user_text(text) if text else "")
 
 
 def done(t: Translator, what: str) -> Screen:

@@ -52,11 +52,6 @@ def officer_message_header(t: Translator, complaint: Complaint, unit: Unit) -> s
     )
 
 
-def officer_message(t: Translator, complaint: Complaint, unit: Unit, text: str) -> Screen:
-    body = officer_message_header(t, complaint, unit) + "\n\n" + user_text(text) + "\n\n" + answer_hint(t)
-    return Screen(body, answer_button(t, complaint))
-
-
 def answer_hint(t: Translator) -> str:
     return "<i>" + t("To answer, press ↩️ Answer or reply to this message.") + "</i>"
 
