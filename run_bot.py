@@ -98,10 +98,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot.app import FatalError
     from bot.domain.categories import CategoriesError
+    from bot.domain.policy import PolicyError
 
     try:
         asyncio.run(serve(settings))
-    except (FatalError, CategoriesError) as error:
+    except (FatalError, CategoriesError, PolicyError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from telegram import BotCommand, Update
@@ -14,21 +15,24 @@ from telegram.ext import Application, ContextTypes
 from bot.config import Settings
 from bot.domain.categories import load_categories
 from bot.domain.places import Gazetteer
+from bot.domain.policy import load_policy
 from bot.http import AiohttpRequest
 from bot.i18n import N_, Catalogs
 from bot.outgoing import Screen
 from bot.sender import OutboxSender
-from bot.services import chat_health, units_admin
+from bot.services import chat_health, deadlines, units_admin
 from bot.services.session import Services, session, work
 from bot.updates import UpdatePump
 from db.database import Database
 from db.migrate import migrate
+from db.repositories import uploads
 from handlers import group, presses, private
 from handlers.common import person_of
 
 log = logging.getLogger(__name__)
 
 HOUSEKEEPING_INTERVAL = 3600.0
+UPLOADS_KEPT = 7 * 86400.0  # charts and exports, once sent
 
 
 # PTB's own message quotes the token: never print it.
@@ -43,13 +47,18 @@ async def build_services(settings: Settings) -> Services:
     # Files first: a broken data file must not leave a database connection open behind it.
     catalogs, gazetteer = Catalogs.load(), Gazetteer.load()
     categories = load_categories(settings.categories_file)
+    policy = load_policy(settings.policy_file, {c.key for c in categories.category}).with_overrides(
+        acknowledge=settings.ack_deadline, resolve=settings.resolve_deadline, escalation_step=settings.escalation_step
+    )
     db = await Database.open(settings.database_path)
     try:
         await migrate(db)
     except BaseException:
         await db.close()
         raise
-    return Services(settings=settings, db=db, catalogs=catalogs, gazetteer=gazetteer, categories=categories)
+    return Services(
+        settings=settings, db=db, catalogs=catalogs, gazetteer=gazetteer, categories=categories, policy=policy
+    )
 
 
 def build_application(settings: Settings, services: Services) -> Application:
@@ -134,16 +143,43 @@ async def _close_connections(app: Application) -> None:
             await request.shutdown()
 
 
-async def _housekeeping(pump: UpdatePump, stop: asyncio.Event) -> None:
+async def _housekeeping(pump: UpdatePump, services: Services, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             removed = await pump.prune()
+            async with services.db.transaction() as tx:
+                removed += await uploads.prune(tx, time.time() - UPLOADS_KEPT)
             if removed:
-                log.info("pruned %d processed updates", removed)
+                log.info("pruned %d processed updates and sent files", removed)
         except Exception:
             log.exception("housekeeping failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), HOUSEKEEPING_INTERVAL)
+
+
+async def _sweeper(services: Services, stop: asyncio.Event, wake: asyncio.Event) -> None:
+    """Fire passed deadlines every SWEEP_INTERVAL, at once on start (what fell due while the bot
+    was down), and at once when a unit's chat is lost."""
+    interval = services.settings.sweep_interval.after(0)
+    while not stop.is_set():
+        wake.clear()
+        try:
+            fired = await deadlines.sweep(services)
+            if fired:
+                log.info("deadlines fired: %d", fired)
+        except Exception:
+            log.exception("deadline sweep failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(_first(stop, wake), interval)
+
+
+async def _first(*events: asyncio.Event) -> None:
+    waits = [asyncio.create_task(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in waits:
+            task.cancel()
 
 
 async def run(
@@ -168,6 +204,8 @@ async def run(
             on_permanent_failure=chat_health.failure_hook(services),
             on_chat_migrated=chat_health.migration_hook(services),
         )
+        sweep_now = asyncio.Event()
+        services.wake_sweeper = sweep_now.set
         services.outbox_push = sender.push
         services.settle_sends = sender.settle
         services.bot_username = app.bot.username
@@ -181,7 +219,8 @@ async def run(
         tasks = [
             asyncio.create_task(pump.run(), name="updates"),
             asyncio.create_task(sender.run(), name="outbox"),
-            asyncio.create_task(_housekeeping(pump, stop), name="housekeeping"),
+            asyncio.create_task(_housekeeping(pump, services, stop), name="housekeeping"),
+            asyncio.create_task(_sweeper(services, stop, sweep_now), name="deadlines"),
         ]
         log.info("bot @%s is running", app.bot.username)
         if on_ready:

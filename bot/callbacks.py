@@ -50,6 +50,9 @@ _PATTERNS = {
     "answer": re.compile(r"ra:(?P<seq>\d{1,12})(?P<action>)"),  # the citizen answers the police
     "feedback": re.compile(r"fb:(?P<seq>\d{1,12}):(?P<action>up|down)"),
     "group_lang": re.compile(r"gl:(?P<action>km|en)"),
+    "overdue": re.compile(r"ov:(?P<action>\d{1,4})"),  # a page of the overdue list
+    # An escalation card or digest at a level above the unit: e:<complaint id>:<action>
+    "escalation": re.compile(r"e:(?P<seq>\d{1,12}):(?P<action>remind|take|reassign|open)"),
     "revoke": re.compile(r"o:(?P<seq>\d{1,12}):(?P<action>revoke)"),
 }
 

@@ -23,6 +23,10 @@ _HINTS = {
     "MAX_CONCURRENT_UPDATES": "use a whole number between 1 and 1024, e.g. MAX_CONCURRENT_UPDATES=256",
     "MINISTRY_CHAT_ID": "use the numeric id of the ministry's Telegram group, e.g. MINISTRY_CHAT_ID=-1001234567890",
     "ACK_DEADLINE": "use a duration such as 90s, 30m, 24h, 3d or 1wd (working days), e.g. ACK_DEADLINE=1wd",
+    "RESOLVE_DEADLINE": "use a duration such as 90s, 30m, 24h, 3d or 15wd (working days), e.g. RESOLVE_DEADLINE=15wd",
+    "ESCALATION_STEP": "use a duration such as 90s, 30m, 24h, 3d or 1wd (working days), e.g. ESCALATION_STEP=1wd",
+    "SWEEP_INTERVAL": "use a duration in calendar time such as 10s or 1m, e.g. SWEEP_INTERVAL=60s",
+    "POLICY_FILE": "point it at a readable TOML file, e.g. POLICY_FILE=bot/data/policy.toml",
     "INVITE_TTL": "use a duration such as 24h or 7d, e.g. INVITE_TTL=7d",
 }
 
@@ -48,8 +52,13 @@ class Settings(BaseSettings):
     max_concurrent_updates: int = Field(256, ge=1, le=1024, alias="MAX_CONCURRENT_UPDATES")
     # The ministry's working group: bound to unit KH at start-up when set.
     ministry_chat_id: int | None = Field(None, alias="MINISTRY_CHAT_ID")
-    # Time a unit has to acknowledge a complaint.
-    ack_deadline: Duration = Field(Duration(1, "wd"), alias="ACK_DEADLINE")
+    # Deadlines and escalation: the policy file, and overrides of its defaults (e.g. seconds in a demo).
+    policy_file: Path | None = Field(None, alias="POLICY_FILE")
+    ack_deadline: Duration | None = Field(None, alias="ACK_DEADLINE")
+    resolve_deadline: Duration | None = Field(None, alias="RESOLVE_DEADLINE")
+    escalation_step: Duration | None = Field(None, alias="ESCALATION_STEP")
+    # How often deadlines are checked.
+    sweep_interval: Duration = Field(Duration(60, "s"), alias="SWEEP_INTERVAL")
     # How long an invitation link stays valid.
     invite_ttl: Duration = Field(Duration(7, "d"), alias="INVITE_TTL")
 
@@ -85,12 +94,14 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts)
         return value
 
-    @field_validator("ack_deadline", "invite_ttl", mode="before")
+    @field_validator(
+        "ack_deadline", "resolve_deadline", "escalation_step", "sweep_interval", "invite_ttl", mode="before"
+    )
     @classmethod
     def _duration(cls, value: object) -> object:
         return Duration.parse(value) if isinstance(value, str) else value
 
-    @field_validator("invite_ttl")
+    @field_validator("invite_ttl", "sweep_interval")
     @classmethod
     def _calendar_time(cls, value: Duration) -> Duration:
         if value.unit == "wd":

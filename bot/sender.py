@@ -29,13 +29,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.ratelimit import ChatLimiters, TelegramLimits
 from bot.sendlog import SendLog
 from db.database import Database, Tx
-from db.repositories import outbox
+from db.repositories import outbox, uploads
 from db.repositories.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -332,6 +332,14 @@ class OutboxSender:
             message_id = await self._log.message_id_of(int(reply_to_row))
             if message_id is not None:
                 params["reply_parameters"] = {"message_id": message_id, "allow_sending_without_reply": True}
+        # A file stored with the message (a chart, an export): {"upload": id} becomes the file itself.
+        for key, value in list(params.items()):
+            if isinstance(value, dict) and "upload" in value:
+                async with self._db.read() as tx:
+                    stored = await uploads.get(tx, int(value["upload"]))
+                if stored is None:
+                    raise BadRequest("the file to send is gone")
+                params[key] = InputFile(stored[2], filename=stored[0], attach=True)
         # An edit of a message queued earlier (a complaint's card), found by its outbox row.
         edit_of_row = params.pop("edit_of_outbox", None)
         if edit_of_row is not None:

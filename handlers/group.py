@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.ext import Application, ChatMemberHandler, CommandHandler, MessageHandler, filters
 
-from bot.services import handling, staff, units_admin
+from bot.services import handling, staff, supervision, units_admin
 from bot.services.session import Session, session, work
+from bot.views import supervision as supervision_views
 from bot.views import units as unit_views
 from handlers.common import Context, incoming, person_of, services_of, thread_of
 
@@ -40,10 +41,12 @@ async def _language(s: Session, args: list[str], thread_id: int | None) -> None:
 
 
 async def _status(s: Session, args: list[str], thread_id: int | None) -> None:
+    if await supervision.status(s, args):
+        return
     if args:
         await staff.complaint_status(s, " ".join(args))
     else:
-        await s.say(unit_views.group_help(s.t))
+        await s.say(supervision_views.refusal(s.t))
 
 
 async def on_reply_to_bot(update: Update, context: Context) -> None:
@@ -87,6 +90,10 @@ def register(app: Application) -> None:
         "invite": lambda s, args, thread: units_admin.invite(s, args),
         "officers": lambda s, args, thread: units_admin.roster(s, " ".join(args)),
         "status": _status,
+        "overdue": lambda s, args, thread: supervision.overdue(s),
+        "stats": lambda s, args, thread: supervision.stats(s, args),
+        "export": lambda s, args, thread: supervision.export(s, args),
+        "reveal": lambda s, args, thread: supervision.reveal(s, args, private=False),
         "language": _language,
         "help": lambda s, args, thread: _help(s),
         "start": lambda s, args, thread: _help(s),

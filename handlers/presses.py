@@ -10,9 +10,8 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot import callbacks
-from bot.services import citizen, handling, intake, units_admin
-from bot.services.handling import PressAnswer
-from bot.services.session import Session, session
+from bot.services import citizen, handling, intake, oversight, supervision, units_admin
+from bot.services.session import PressAnswer, Session, session
 from handlers.common import Context, answer_query, person_of, services_of
 
 # Presses that only make sense in a citizen's private chat.
@@ -25,6 +24,8 @@ async def on_press(update: Update, context: Context) -> None:
     press = callbacks.decode(query.data)
     message_id = query.message.message_id if query.message else None
     private = query.message is not None and query.message.chat.type == "private"
+    if press is not None and press.kind == "escalation":
+        await services_of(context).settle_sends()  # "take over" makes the pressed message the card
     async with session(services_of(context), person_of(update)) as s:
         if press is None or message_id is None or (press.kind in PRIVATE_KINDS) != private:
             answer = PressAnswer(await citizen.stale_press(s))
@@ -41,6 +42,11 @@ async def _dispatch(s: Session, press: callbacks.Press, message_id: int) -> Pres
         return await units_admin.revoke(s, press.target)
     if kind == "group_lang":
         return await units_admin.group_language(s, press.action, message_id)
+    if kind == "escalation":
+        return await oversight.on_press(s, press, message_id)
+    if kind == "overdue":
+        await supervision.overdue(s, int(press.action), message_id)
+        return PressAnswer()
     text: str | None = None
     if kind == "lang":
         text = await citizen.choose_language(s, press.action, message_id)

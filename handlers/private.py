@@ -12,7 +12,7 @@ from telegram import Message, Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.domain.intake import Evidence
-from bot.services import citizen, handling, intake, units_admin
+from bot.services import citizen, handling, intake, supervision, units_admin
 from bot.services.session import Session, session
 from handlers.common import Context, incoming, person_of, services_of
 
@@ -37,6 +37,9 @@ async def _start(s: Session, args: list[str]) -> None:
 
 
 async def _status(s: Session, args: list[str]) -> None:
+    """/status: a supervisor's scope or unit; otherwise a complaint by its number."""
+    if await supervision.status(s, args):
+        return
     if args:
         await citizen.lookup(s, " ".join(args))
     else:
@@ -152,6 +155,10 @@ def register(app: Application) -> None:
         "language": lambda s, args: citizen.ask_language(s),
         "invite": units_admin.invite,
         "officers": lambda s, args: units_admin.roster(s, " ".join(args)),
+        "overdue": lambda s, args: supervision.overdue(s),
+        "stats": supervision.stats,
+        "export": supervision.export,
+        "reveal": lambda s, args: supervision.reveal(s, args, private=True),
     }
     for name, action in commands.items():
         app.add_handler(CommandHandler(name, _command(action), filters=PRIVATE))

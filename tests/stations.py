@@ -40,12 +40,16 @@ class World:
         group.send(self.admin, f"/bind {code}")
         await self.fake.wait_for_message(group.id, lambda m: f"({code})" in m.plain_text)
         if lang == "en":
-            group.send(self.admin, "/language")
-            picker = await self.fake.wait_for_message(group.id, lambda m: "gl:en" in [d for _, d in m.buttons()])
-            self.admin.press(picker, "gl:en")
-            await self.fake.wait_for_edit(group.id, picker.message_id)
+            await self.english_group(group)
         self.groups[code] = group
         return group
+
+    async def english_group(self, group: FakeGroup) -> None:
+        """Switch a bound group's cards to English (the admin must be in it)."""
+        group.send(self.admin, "/language")
+        picker = await self.fake.wait_for_message(group.id, lambda m: "gl:en" in [d for _, d in m.buttons()])
+        self.admin.press(picker, "gl:en")
+        await self.fake.wait_for_edit(group.id, picker.message_id)
 
     async def english(self, user: FakeUser) -> FakeUser:
         """The person chooses English in their private chat (replies to their commands follow it)."""

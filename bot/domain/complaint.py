@@ -89,6 +89,10 @@ class Complaint:
     ack_due_at: float | None = None
     card_outbox_id: int | None = None  # the card in the handling unit's chat
     feedback: str | None = None
+    resolve_due_at: float | None = None
+    acknowledged_at: float | None = None
+    closed_at: float | None = None
+    escalated_to: str | None = None  # the highest level it was escalated to
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from bot.callbacks import Press
 from bot.domain import tracking
 from bot.i18n import LANGUAGES
 from bot.outgoing import Screen
-from bot.services import intake
+from bot.services import intake, staff
 from bot.services.session import Session
 from bot.views import common as views
 from bot.views import status as status_views
@@ -80,6 +80,9 @@ async def lookup(s: Session, typed: str) -> None:
 
 async def show_complaint(s: Session, number: str, message_id: int | None) -> None:
     complaint = await complaints.of_citizen_by_number(s.tx, s.user.user_id, number)
+    if complaint is None and message_id is None and await staff.is_staff(s):
+        await staff.complaint_status(s, number)  # police staff: any complaint of their units
+        return
     if complaint is None:
         await s.say(status_views.not_found(s.t, number))
         return

@@ -7,12 +7,11 @@ outbox exactly when the complaint's new state is committed.
 
 from __future__ import annotations
 
-import time
-
 from bot.domain import routing
 from bot.domain.complaint import Complaint, Status
-from bot.domain.units import Registry, Unit
+from bot.domain.units import Level, Registry, Unit
 from bot.outgoing import Outgoing, Screen, copy
+from bot.services import clocks
 from bot.services.session import Work
 from bot.views import card as card_views
 from bot.views import notices
@@ -41,13 +40,22 @@ async def deliver(w: Work, complaint: Complaint, responsible: str, registry: Reg
     """Assign the complaint to `responsible` (or the nearest reachable unit above it) and send the
     card there; the citizen is told who received it."""
     route = routing.deliver_to(registry, responsible)
-    ack_due = w.services.settings.ack_deadline.after(time.time())
-    await complaints.assign(w.tx, complaint.id, route.handler, responsible, ack_due)
+    above = {u.level: u.code for u in registry.ancestors(route.handler)} if route.handler else {}
+    await complaints.assign(
+        w.tx,
+        complaint.id,
+        route.handler,
+        responsible,
+        district=above.get(Level.DISTRICT),
+        province=above.get(Level.PROVINCE),
+    )
     if route.handler is None:  # no unit up to the ministry has a chat yet: delivered once one is bound
+        await clocks.stop(w, complaint)
         await complaints.add_event(w.tx, complaint.id, "system", None, "waiting", None, None)
         return await _reload(w, complaint)
     unit = registry.get(route.handler)
     assert unit is not None
+    await clocks.start(w, await _reload(w, complaint), clocks.ACKNOWLEDGE)
     await complaints.add_event(
         w.tx,
         complaint.id,

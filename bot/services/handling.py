@@ -17,8 +17,8 @@ from bot.domain.textnorm import strip_invisible, to_latin_digits
 from bot.domain.units import Unit
 from bot.i18n import N_
 from bot.outgoing import Outgoing, Screen, copy, inline_keyboard, user_text
-from bot.services import delivery
-from bot.services.session import Session
+from bot.services import clocks, delivery, oversight
+from bot.services.session import PressAnswer, Session
 from bot.views import card as views
 from bot.views import notices
 from db.repositories import complaints, pending, users
@@ -36,12 +36,6 @@ class Incoming:
     message_id: int
     text: str | None
     has_media: bool
-
-
-@dataclass(frozen=True)
-class PressAnswer:
-    text: str | None = None
-    alert: bool = False
 
 
 def _snippet(text: str | None) -> str:
@@ -151,7 +145,9 @@ async def on_group_reply(s: Session, message: Incoming, replied_to: int) -> bool
     unit = registry.get(complaint.unit_code)
     assert unit is not None
     t = s.t_for(unit.lang)
-    if not (await s.actor()).can_handle(unit.code, registry):
+    # A reassignment asked from an escalation card is authorized at that level, not the unit's.
+    acting_for = registry.get(waiting.detail.get("as_unit", "")) if waiting else None
+    if not (await s.actor()).can_handle((acting_for or unit).code, registry):
         await s.queue(
             Screen(t("Only officers of %(unit)s or their supervisors can do this.", unit=unit.name(t.lang))).send(
                 message.chat_id, reply_to_message=message.message_id
@@ -265,8 +261,14 @@ async def _retry(s: Session, unit: Unit, message: Incoming, problem: str) -> boo
 
 
 async def _change(s: Session, complaint: Complaint, unit: Unit, status: Status, action: str, **detail: str) -> None:
+    """A new status, in the history, on the card, and on the clock: acknowledging starts the time to
+    resolve; closing stops the clock."""
     await _event(s, complaint, unit, action, to_status=status, **detail)
     await complaints.set_status(s.tx, complaint.id, status)
+    if status == Status.ACKNOWLEDGED:
+        await clocks.start(s, await _reload(s, complaint), clocks.RESOLVE)
+    elif status in (Status.RESOLVED, Status.REJECTED):
+        await clocks.stop(s, complaint)
     await delivery.refresh_card(s, await _reload(s, complaint))
 
 
@@ -423,4 +425,6 @@ async def feedback(s: Session, complaint_id: int, rating: str) -> str | None:
     )
     await s.say(notices.feedback_thanks(s.t, complaint, rating == Feedback.SATISFIED))
     await delivery.refresh_card(s, await _reload(s, complaint))
+    if rating == Feedback.UNSATISFIED:  # an appeal: reopened one level above the unit that resolved it
+        await oversight.appeal(s, await _reload(s, complaint))
     return None

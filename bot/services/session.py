@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.domain.access import Actor
 from bot.domain.categories import Categories
 from bot.domain.places import Gazetteer
+from bot.domain.policy import Policy
 from bot.domain.units import Registry
 from bot.i18n import Catalogs, Translator
 from bot.outgoing import Outgoing, Screen
@@ -36,11 +37,14 @@ class Services:
     catalogs: Catalogs
     gazetteer: Gazetteer
     categories: Categories
+    policy: Policy
     directory: UnitDirectory = field(default_factory=lambda: UnitDirectory())
     # Hands committed outbox rows to the sender (in the bot process; elsewhere its scan finds them).
     outbox_push: Callable[[list[OutboxRow]], None] = lambda rows: None
     # Waits until everything sent so far is recorded (see OutboxSender.settle).
     settle_sends: Callable[[], Awaitable[None]] = field(default=_nothing_to_settle)
+    # Runs the deadline sweep now rather than at its next interval.
+    wake_sweeper: Callable[[], None] = lambda: None
     bot_username: str = ""
 
 
@@ -56,6 +60,14 @@ class UnitDirectory:
         if self._registry is None or version != self._version:
             self._registry, self._version = await units.load(tx), version
         return self._registry
+
+
+@dataclass(frozen=True)
+class PressAnswer:
+    """The answer to a button press: a short text (a toast, or an alert box)."""
+
+    text: str | None = None
+    alert: bool = False
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,9 @@ from bot.domain.units import MINISTRY, default_registry
 from bot.i18n import Translator
 from bot.outgoing import Screen
 from bot.services import delivery
-from bot.services.handling import PressAnswer
-from bot.services.session import Session, Work
+from bot.services.session import PressAnswer, Session, Work
 from bot.views import units as views
-from db.repositories import audit, members, units
+from db.repositories import audit, deadlines, members, units
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +242,9 @@ async def chat_lost(w: Work, chat_id: int, reason: str) -> None:
     lost = await units.mark_unreachable(w.tx, chat_id, reason)
     if not lost:
         return
+    # Their complaints escalate at once: the unit cannot even see them.
+    if await deadlines.expedite(w.tx, lost, time.time()):
+        w.tx.after_commit(w.services.wake_sweeper)
     for code in lost:
         await audit.record(w.tx, None, "system", "unreachable", code, chat_id=chat_id, reason=reason)
     registry = await w.registry()

@@ -6,6 +6,7 @@ never appear here, and their phone only if they chose to share it at the review.
 
 from __future__ import annotations
 
+import time
 from html import escape
 
 from bot import callbacks
@@ -44,6 +45,12 @@ EVENT_LABELS = {
     "rejected": N_("Rejected by %(actor)s (%(reason)s): %(note)s"),
     "resolved": N_("Resolved by %(actor)s: %(note)s"),
     "feedback": N_("Citizen's rating: %(rating)s"),
+    "overdue": N_("Deadline missed by %(unit)s"),
+    "escalated": N_("Escalated to %(unit)s"),
+    "reminded": N_("%(unit)s reminded the unit (%(actor)s)"),
+    "taken_over": N_("Taken over by %(unit)s (%(actor)s)"),
+    "appealed": N_("Appealed by the citizen: reopened at %(unit)s"),
+    "revealed": N_("The citizen's contact was looked up by %(actor)s: %(reason)s"),
 }
 CARD_HISTORY = 4
 
@@ -86,6 +93,7 @@ def card(
     moved_to: Unit | None = None,
     history_size: int = CARD_HISTORY,
     with_buttons: bool = True,
+    now: float | None = None,
 ) -> Screen:
     """The card; `moved_to`: the final state of a card whose complaint was transferred away.
 
@@ -112,8 +120,8 @@ def card(
         field(t, t("Place"), escape(path_label(complaint.commune_code, t.lang))),
         field(t, t("Filed on"), t.datetime(complaint.created_at)),
     ]
-    if status == Status.SUBMITTED and complaint.ack_due_at and not moved_to:
-        lines.append(field(t, t("Deadline to acknowledge"), t.datetime(complaint.ack_due_at)))
+    if not moved_to:
+        lines += deadline_lines(t, complaint, now if now is not None else time.time(), units)
     lines.append(field(t, t("From"), who))
     if responsible and responsible.code != unit.code:
         lines.append(
@@ -140,6 +148,25 @@ def card(
         lines += ["", "<i>" + t("History") + "</i>", *history]
     buttons = card_buttons(t, complaint) if with_buttons and not moved_to else []
     return Screen("\n".join(lines), inline_keyboard(buttons))
+
+
+def deadline_lines(t: Translator, complaint: Complaint, now: float, units: dict[str, Unit]) -> list[str]:
+    """The deadline the unit works against, marked when it has passed, and where it went up to."""
+    lines = []
+    if complaint.status == Status.SUBMITTED and complaint.ack_due_at:
+        due, label = complaint.ack_due_at, t("Deadline to acknowledge")
+    elif complaint.status == Status.ACKNOWLEDGED and complaint.resolve_due_at:
+        due, label = complaint.resolve_due_at, t("Deadline to resolve")
+    else:
+        return lines
+    if due < now:
+        lines.append("⚠️ " + field(t, t("Overdue"), t("the deadline was %(due)s", due=t.datetime(due))))
+    else:
+        lines.append(field(t, label, t.datetime(due)))
+    above = units.get(complaint.escalated_to or "")
+    if above is not None:
+        lines.append("⬆️ " + t("Escalated to %(unit)s", unit=escape(above.name(t.lang))))
+    return lines
 
 
 def card_buttons(t: Translator, complaint: Complaint) -> list[list[Button]]:

@@ -133,3 +133,38 @@ def ask_answer(t: Translator, complaint: Complaint) -> Screen:
 
 def answer_sent(t: Translator, complaint: Complaint) -> Screen:
     return Screen("✅ " + t("Sent to the police handling complaint %(number)s.", number=_number(t, complaint)))
+
+
+def escalated(t: Translator, complaint: Complaint, unit: Unit) -> Screen:
+    return Screen(
+        "⬆️ "
+        + t(
+            "Your complaint %(number)s was not handled in time, so it was passed to %(unit)s.",
+            number=_number(t, complaint),
+            unit=_unit(t, unit),
+        )
+    )
+
+
+def taken_over(t: Translator, complaint: Complaint, unit: Unit) -> Screen:
+    return Screen(
+        "👮 "
+        + t(
+            "%(unit)s took over your complaint %(number)s and is handling it.",
+            unit=_unit(t, unit),
+            number=_number(t, complaint),
+        )
+    )
+
+
+def appealed(t: Translator, complaint: Complaint, unit: Unit) -> Screen:
+    return Screen(
+        "🔁 "
+        + t(
+            "Your complaint %(number)s was reopened and passed to %(unit)s, above the unit that "
+            "resolved it. If you want, tell us in a message why you are not satisfied; it will be "
+            "passed on.",
+            number=_number(t, complaint),
+            unit=_unit(t, unit),
+        )
+    )

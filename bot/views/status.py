@@ -38,6 +38,9 @@ ACTION_LABELS = {
     "rejected": N_("Closed without action by %(unit)s"),
     "resolved": N_("Resolved by %(unit)s"),
     "feedback": N_("Your rating"),
+    "escalated": N_("Passed to %(target)s, because it was not handled in time"),
+    "taken_over": N_("Taken over by %(target)s"),
+    "appealed": N_("Reopened on your appeal, at %(target)s"),
 }
 
 
@@ -48,7 +51,7 @@ def event_line(t: Translator, event: Event, units: dict[str, Unit]) -> str:
 
     label = ACTION_LABELS.get(event.action)
     if label is None:
-        return f"• {t.datetime(event.at)}"
+        return ""
     text = t(label, unit=name(event.unit_code or event.detail.get("unit")), target=name(event.detail.get("unit")))
     snippet = event.detail.get("snippet")
     if snippet:
@@ -76,11 +79,11 @@ def complaint_detail(
         "",
         "<b>" + t("History") + "</b>",
     ]
-    hidden = len(events) - HISTORY_SHOWN
+    shown = [line for line in (event_line(t, e, units) for e in events) if line]  # internal events left out
+    hidden = len(shown) - HISTORY_SHOWN
     if hidden > 0:
         lines.append("… " + t.plural("%(num)s earlier event", "%(num)s earlier events", hidden))
-    for event in events[-HISTORY_SHOWN:]:
-        lines.append(event_line(t, event, units))
+    lines += shown[-HISTORY_SHOWN:]
     keyboard = inline_keyboard(
         [
             [

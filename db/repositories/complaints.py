@@ -15,7 +15,7 @@ from db.database import Row, Tx
 _COLUMNS = (
     "id, tracking_no, citizen_id, category, province_code, district_code, commune_code, description, "
     "contact_mode, phone, lang, status, created_at, updated_at, latitude, longitude, unit_code, responsible_code, "
-    "pseudonym, ack_due_at, card_outbox_id, feedback"
+    "pseudonym, ack_due_at, card_outbox_id, feedback, resolve_due_at, acknowledged_at, closed_at, escalated_to"
 )
 
 
@@ -190,12 +190,31 @@ async def by_bot_message(tx: Tx, chat_id: int, message_id: int) -> Complaint | N
 
 
 async def assign(
-    tx: Tx, complaint_id: int, unit_code: str | None, responsible_code: str, ack_due_at: float | None
+    tx: Tx,
+    complaint_id: int,
+    unit_code: str | None,
+    responsible_code: str,
+    *,
+    district: str | None,
+    province: str | None,
 ) -> None:
+    """The unit handling it now; `district`/`province`: that unit's, for supervisors' scopes."""
     await tx.execute(
-        "UPDATE complaints SET unit_code = ?, responsible_code = ?, ack_due_at = ?, updated_at = ? WHERE id = ?",
-        (unit_code, responsible_code, ack_due_at, time.time(), complaint_id),
+        "UPDATE complaints SET unit_code = ?, responsible_code = ?, unit_district = ?, unit_province = ?, "
+        "updated_at = ? WHERE id = ?",
+        (unit_code, responsible_code, district, province, time.time(), complaint_id),
     )
+
+
+async def set_due(tx: Tx, complaint_id: int, *, ack_due_at: float | None, resolve_due_at: float | None) -> None:
+    await tx.execute(
+        "UPDATE complaints SET ack_due_at = ?, resolve_due_at = ? WHERE id = ?",
+        (ack_due_at, resolve_due_at, complaint_id),
+    )
+
+
+async def set_escalated_to(tx: Tx, complaint_id: int, unit_code: str) -> None:
+    await tx.execute("UPDATE complaints SET escalated_to = ? WHERE id = ?", (unit_code, complaint_id))
 
 
 async def set_card(tx: Tx, complaint_id: int, outbox_id: int | None) -> None:
@@ -203,8 +222,14 @@ async def set_card(tx: Tx, complaint_id: int, outbox_id: int | None) -> None:
 
 
 async def set_status(tx: Tx, complaint_id: int, status: Status) -> None:
+    """Also stamps when it was first acknowledged and when it was closed (for the figures)."""
+    now = time.time()
     await tx.execute(
-        "UPDATE complaints SET status = ?, updated_at = ? WHERE id = ?", (status, time.time(), complaint_id)
+        "UPDATE complaints SET status = ?, updated_at = ?, "
+        "acknowledged_at = CASE WHEN ? = 'acknowledged' AND acknowledged_at IS NULL THEN ? ELSE acknowledged_at END, "
+        "closed_at = CASE WHEN ? IN ('resolved', 'rejected') THEN ? ELSE NULL END "
+        "WHERE id = ?",
+        (status, now, status, now, status, now, complaint_id),
     )
 
 

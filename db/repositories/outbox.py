@@ -111,3 +111,8 @@ async def attempted_since(tx: Tx, since: float) -> list[tuple[int, str, float]]:
         (since,),
     )
     return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def row_of_message(tx: Tx, chat_id: int, message_id: int) -> int | None:
+    """The outbox row of a message the bot sent (the sender must have recorded it: settle first)."""
+    return await tx.fetchval("SELECT id FROM outbox WHERE chat_id = ? AND message_id = ?", (chat_id, message_id))
