@@ -14,8 +14,9 @@ from bot.services import citizen, handling, intake, oversight, supervision, unit
 from bot.services.session import PressAnswer, Session, session
 from handlers.common import Context, answer_query, person_of, services_of
 
-# Presses that only make sense in a citizen's private chat.
-PRIVATE_KINDS = {"lang", "menu", "intake", "mine", "show", "answer", "feedback"}
+# Where each kind of button lives: anything pressed elsewhere was forged or copied.
+PRIVATE_ONLY = {"lang", "menu", "intake", "mine", "show", "answer", "feedback"}
+GROUP_ONLY = {"card", "group_lang", "escalation"}
 
 
 async def on_press(update: Update, context: Context) -> None:
@@ -27,7 +28,8 @@ async def on_press(update: Update, context: Context) -> None:
     if press is not None and press.kind == "escalation":
         await services_of(context).settle_sends()  # "take over" makes the pressed message the card
     async with session(services_of(context), person_of(update)) as s:
-        if press is None or message_id is None or (press.kind in PRIVATE_KINDS) != private:
+        misplaced = press is not None and (press.kind in (GROUP_ONLY if private else PRIVATE_ONLY))
+        if press is None or message_id is None or misplaced:
             answer = PressAnswer(await citizen.stale_press(s))
         else:
             answer = await _dispatch(s, press, message_id)

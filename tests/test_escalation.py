@@ -178,3 +178,44 @@ async def test_a_unit_whose_group_is_lost_escalates_at_once(fake, tmp_path, citi
         await fake.wait_for(lambda: escalation_cards(world, DISTRICT, number), timeout=5)
     finally:
         await world.bot.stop()
+
+
+async def test_300_complaints_escalating_at_once_reach_the_ministry_in_digests(fake, tmp_path):
+    import time
+
+    from bot.domain.places import Gazetteer
+    from bot.domain.units import default_registry
+    from tests.seeding import Shape, seed
+
+    ministry = fake.group("Ministry working group", supergroup=True)
+    world = await make_world(fake, tmp_path, MINISTRY_CHAT_ID=str(ministry.id), SWEEP_INTERVAL="0.5s")
+    try:
+        ministry.add_member(world.admin)
+        await world.english_group(ministry)
+        now = time.time()
+        seed(
+            world.bot.db_path,
+            default_registry(Gazetteer.load()),
+            Shape(300, now - 3 * 86400, now - 86400, open_share=1.0, overdue_share=1.0),
+            now=now,
+        )
+        numbers = {r["tracking_no"] for r in world.query("SELECT tracking_no FROM complaints")}
+
+        def listed() -> set[str]:
+            text = " ".join(m.plain_text for m in fake.bot_messages(ministry.id))
+            return {n for n in numbers if tracking.display(n, "en") in text}
+
+        started = time.monotonic()
+        await fake.wait_for(lambda: len(listed()) == 300, timeout=70, what="all 300 in the ministry's group")
+        took = time.monotonic() - started
+        digests = [m for m in fake.bot_messages(ministry.id) if "need attention" in m.plain_text]
+        assert 15 <= len(digests) <= 19 and took < 60  # within one minute: under 20 messages a minute
+        assert all(len(m.plain_text) <= 4096 for m in digests)
+        assert fake.limit_report().per_group_chat[ministry.id] <= 20
+        # A digest's button opens the full card, with the actions.
+        query = world.admin.press(digests[0], digests[0].buttons()[0][1])
+        await fake.wait_for(lambda: query in fake.callback_answers)
+        card = await fake.wait_for_message(ministry.id, lambda m: "Escalated to you" in m.plain_text, timeout=10)
+        assert "🙋 Take over" in [text for text, _ in card.buttons()]
+    finally:
+        await world.bot.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from bot import callbacks
+from bot.domain import phone as phones
 from bot.domain import tracking
 from bot.domain.categories import Categories
 from bot.domain.units import Unit
@@ -191,7 +192,7 @@ def revealed(
         field(t, t("Pseudonym"), escape(pseudonym)),
         field(t, t("Telegram name"), escape(first_name or "–") + (f" (@{escape(username)})" if username else "")),
         field(t, t("Telegram user id"), str(user_id)),
-        field(t, t("Phone"), escape(phone) if phone else t("not shared")),
+        field(t, t("Phone"), phones.display(phone) if phone else t("not shared")),
         "",
         t("This look-up is recorded with your name and reason."),
     ]

@@ -11,6 +11,7 @@ from typing import Any
 from bot.domain import tracking
 from bot.domain.complaint import Complaint, NewComplaint, Status
 from db.database import Row, Tx
+from db.repositories import daily
 
 _COLUMNS = (
     "id, tracking_no, citizen_id, category, province_code, district_code, commune_code, description, "
@@ -80,6 +81,7 @@ async def file(tx: Tx, new: NewComplaint, gazetteer_year: int) -> Complaint:
         ],
     )
     await add_event(tx, complaint_id, "citizen", new.citizen_id, "filed", None, Status.SUBMITTED, at=now)
+    await daily.move_open(tx, [], None, [daily.MINISTRY], Status.SUBMITTED)
     found = await get(tx, complaint_id)
     assert found is not None
     return found
@@ -199,11 +201,28 @@ async def assign(
     province: str | None,
 ) -> None:
     """The unit handling it now; `district`/`province`: that unit's, for supervisors' scopes."""
+    before = await _scope_row(tx, complaint_id)
     await tx.execute(
         "UPDATE complaints SET unit_code = ?, responsible_code = ?, unit_district = ?, unit_province = ?, "
         "updated_at = ? WHERE id = ?",
         (unit_code, responsible_code, district, province, time.time(), complaint_id),
     )
+    after = await _scope_row(tx, complaint_id)
+    if before and after:
+        await daily.move_open(tx, daily.scopes_of(before), before["status"], daily.scopes_of(after), after["status"])
+
+
+async def _scope_row(tx: Tx, complaint_id: int) -> Row | None:
+    return await tx.fetchone(
+        "SELECT status, created_at, acknowledged_at, closed_at, unit_code, unit_district, unit_province "
+        "FROM complaints WHERE id = ?",
+        (complaint_id,),
+    )
+
+
+_CURRENT_DUE = (
+    "due_at = CASE status WHEN 'submitted' THEN ack_due_at WHEN 'acknowledged' THEN resolve_due_at ELSE NULL END"
+)
 
 
 async def set_due(tx: Tx, complaint_id: int, *, ack_due_at: float | None, resolve_due_at: float | None) -> None:
@@ -211,6 +230,7 @@ async def set_due(tx: Tx, complaint_id: int, *, ack_due_at: float | None, resolv
         "UPDATE complaints SET ack_due_at = ?, resolve_due_at = ? WHERE id = ?",
         (ack_due_at, resolve_due_at, complaint_id),
     )
+    await tx.execute(f"UPDATE complaints SET {_CURRENT_DUE} WHERE id = ?", (complaint_id,))
 
 
 async def set_escalated_to(tx: Tx, complaint_id: int, unit_code: str) -> None:
@@ -222,8 +242,10 @@ async def set_card(tx: Tx, complaint_id: int, outbox_id: int | None) -> None:
 
 
 async def set_status(tx: Tx, complaint_id: int, status: Status) -> None:
-    """Also stamps when it was first acknowledged and when it was closed (for the figures)."""
+    """Also stamps when it was first acknowledged and when it was closed, and counts it in the
+    daily figures of every scope above its unit."""
     now = time.time()
+    before = await _scope_row(tx, complaint_id)
     await tx.execute(
         "UPDATE complaints SET status = ?, updated_at = ?, "
         "acknowledged_at = CASE WHEN ? = 'acknowledged' AND acknowledged_at IS NULL THEN ? ELSE acknowledged_at END, "
@@ -231,6 +253,15 @@ async def set_status(tx: Tx, complaint_id: int, status: Status) -> None:
         "WHERE id = ?",
         (status, now, status, now, status, now, complaint_id),
     )
+    await tx.execute(f"UPDATE complaints SET {_CURRENT_DUE} WHERE id = ?", (complaint_id,))
+    row = await _scope_row(tx, complaint_id)
+    if row is None or before is None:
+        return
+    await daily.move_open(tx, daily.scopes_of(before), before["status"], daily.scopes_of(row), row["status"])
+    if status == Status.ACKNOWLEDGED and row["acknowledged_at"] == now:  # the first acknowledgement
+        await daily.count(tx, daily.scopes_of(row), "acknowledged", now, now - row["created_at"])
+    elif status == Status.RESOLVED:
+        await daily.count(tx, daily.scopes_of(row), "resolved", now, now - row["created_at"])
 
 
 async def set_feedback(tx: Tx, complaint_id: int, feedback: str) -> None:

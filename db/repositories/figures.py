@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.domain.units import Level, Unit
 from db.database import Tx
+from db.repositories import daily
 
 DAY = 86400.0
 
@@ -67,23 +68,22 @@ class OpenItem:
 
 async def figures(tx: Tx, scope: Scope, now: float) -> Figures:
     where, params = scope.condition, scope.params
-    open_rows = await tx.fetchall(
-        f"SELECT status, COUNT(*), "
-        f"SUM(CASE WHEN status = 'submitted' AND ack_due_at < ? THEN 1 "
-        f"WHEN status = 'acknowledged' AND resolve_due_at < ? THEN 1 ELSE 0 END) "
-        f"FROM complaints WHERE {where} AND status IN ('submitted', 'acknowledged') GROUP BY status",
-        (now, now, *params),
+    code = scope.code or daily.MINISTRY
+    opened = await daily.open_counts(tx, code)
+    # Overdue: only the open complaints whose deadline has passed, a range of the index.
+    late_rows = await tx.fetchall(
+        f"SELECT status, COUNT(*) FROM complaints WHERE {where} AND status IN ('submitted', 'acknowledged') "
+        "AND due_at < ? GROUP BY status",
+        (*params, now),
     )
-    counts = {r[0]: (r[1], r[2] or 0) for r in open_rows}
-    ack_7, ack_30, median_ack = await _window(tx, "acknowledged_at", "acknowledged_at IS NOT NULL", where, params, now)
-    res_7, res_30, median_res = await _window(
-        tx, "closed_at", "closed_at IS NOT NULL AND status = 'resolved'", where, params, now
-    )
+    late = {r[0]: r[1] for r in late_rows}
+    ack_7, ack_30, median_ack = await daily.window(tx, code, "acknowledged", now)
+    res_7, res_30, median_res = await daily.window(tx, code, "resolved", now)
     return Figures(
-        waiting=counts.get("submitted", (0, 0))[0],
-        in_progress=counts.get("acknowledged", (0, 0))[0],
-        overdue_ack=counts.get("submitted", (0, 0))[1],
-        overdue_resolve=counts.get("acknowledged", (0, 0))[1],
+        waiting=opened.get("submitted", 0),
+        in_progress=opened.get("acknowledged", 0),
+        overdue_ack=late.get("submitted", 0),
+        overdue_resolve=late.get("acknowledged", 0),
         acknowledged_7=ack_7,
         acknowledged_30=ack_30,
         resolved_7=res_7,
@@ -94,33 +94,12 @@ async def figures(tx: Tx, scope: Scope, now: float) -> Figures:
     )
 
 
-async def _window(
-    tx: Tx, column: str, present: str, where: str, params: tuple[str, ...], now: float
-) -> tuple[int, int, float | None]:
-    """How many in the last 7 and 30 days, and the median time from filing over the 30 days."""
-    row = await tx.fetchone(
-        f"SELECT SUM(CASE WHEN {column} >= ? THEN 1 ELSE 0 END), COUNT(*) FROM complaints "
-        f"WHERE {present} AND {column} >= ? AND {where}",
-        (now - 7 * DAY, now - 30 * DAY, *params),
-    )
-    last_7, last_30 = int(row[0] or 0), int(row[1] or 0)
-    if not last_30:
-        return last_7, last_30, None
-    median = await tx.fetchval(
-        f"SELECT {column} - created_at AS took FROM complaints WHERE {present} AND {column} >= ? AND {where} "
-        "ORDER BY took LIMIT 1 OFFSET ?",
-        (now - 30 * DAY, *params, last_30 // 2),
-    )
-    return last_7, last_30, float(median)
-
-
 async def worst_units(tx: Tx, scope: Scope, now: float, limit: int = 5) -> list[tuple[str, int]]:
     rows = await tx.fetchall(
         f"SELECT unit_code, COUNT(*) AS late FROM complaints WHERE {scope.condition} "
-        "AND status IN ('submitted', 'acknowledged') "
-        "AND ((status = 'submitted' AND ack_due_at < ?) OR (status = 'acknowledged' AND resolve_due_at < ?)) "
+        "AND status IN ('submitted', 'acknowledged') AND due_at < ? "
         "GROUP BY unit_code ORDER BY late DESC, unit_code LIMIT ?",
-        (*scope.params, now, now, limit),
+        (*scope.params, now, limit),
     )
     return [(r[0], r[1]) for r in rows]
 
@@ -128,25 +107,22 @@ async def worst_units(tx: Tx, scope: Scope, now: float, limit: int = 5) -> list[
 async def open_items(
     tx: Tx, scope: Scope, now: float, *, overdue_only: bool, limit: int, offset: int = 0
 ) -> list[OpenItem]:
-    """Open complaints, oldest deadline first."""
-    late = "AND ((status = 'submitted' AND ack_due_at < ?) OR (status = 'acknowledged' AND resolve_due_at < ?))"
+    """Open complaints, oldest deadline first (read in that order from the index)."""
     rows = await tx.fetchall(
-        "SELECT id, tracking_no, category, unit_code, status, created_at, "
-        "CASE WHEN status = 'submitted' THEN ack_due_at ELSE resolve_due_at END AS due "
+        "SELECT id, tracking_no, category, unit_code, status, created_at, due_at "
         f"FROM complaints WHERE {scope.condition} AND status IN ('submitted', 'acknowledged') "
-        f"{late if overdue_only else ''} ORDER BY due, id LIMIT ? OFFSET ?",
-        (*scope.params, *((now, now) if overdue_only else ()), limit, offset),
+        f"{'AND due_at < ?' if overdue_only else ''} ORDER BY due_at LIMIT ? OFFSET ?",
+        (*scope.params, *((now,) if overdue_only else ()), limit, offset),
     )
     return [OpenItem(*r) for r in rows]
 
 
 async def count_open(tx: Tx, scope: Scope, now: float, *, overdue_only: bool) -> int:
-    late = "AND ((status = 'submitted' AND ack_due_at < ?) OR (status = 'acknowledged' AND resolve_due_at < ?))"
     return int(
         await tx.fetchval(
             f"SELECT COUNT(*) FROM complaints WHERE {scope.condition} AND status IN ('submitted', 'acknowledged') "
-            f"{late if overdue_only else ''}",
-            (*scope.params, *((now, now) if overdue_only else ())),
+            f"{'AND due_at < ?' if overdue_only else ''}",
+            (*scope.params, *((now,) if overdue_only else ())),
         )
     )
 
@@ -171,11 +147,10 @@ async def per_day(tx: Tx, scope: Scope, since: float) -> tuple[list[tuple[str, i
 async def by_unit(tx: Tx, scope: Scope, group_column: str, since: float, now: float) -> list[tuple[str, int, int]]:
     """Filed since `since`, and overdue now, per province / district / unit below the scope."""
     rows = await tx.fetchall(
-        f"SELECT {group_column} AS g, COUNT(*), SUM(CASE WHEN (status = 'submitted' AND ack_due_at < ?) OR "
-        "(status = 'acknowledged' AND resolve_due_at < ?) THEN 1 ELSE 0 END) "
+        f"SELECT {group_column} AS g, COUNT(*), SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END) "
         f"FROM complaints WHERE created_at >= ? AND {scope.condition} AND {group_column} IS NOT NULL "
         "GROUP BY g ORDER BY 2 DESC LIMIT 12",
-        (now, now, since, *scope.params),
+        (now, since, *scope.params),
     )
     return [(r[0], r[1], r[2] or 0) for r in rows]
 

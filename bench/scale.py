@@ -1,0 +1,145 @@
+"""Query times with a million complaints: the deadline sweep's due query and supervisors' /status.
+
+    python bench/scale.py                  # 1,000,000 complaints (about 2 minutes to generate)
+    python bench/scale.py --count 100000   # quicker
+
+Complaints are generated over 4.5 years (about what a 220,000-a-year national service stores),
+2% of them open and a third of those overdue, handled by posts all over the country; then each
+query runs many times through the bot's own repositories and aiosqlite, and p50/p99 are printed.
+Target: ≤ 10 ms at p99 for each, on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.domain.places import Gazetteer
+from bot.domain.units import default_registry
+from db.database import Database
+from db.migrate import migrate
+from db.repositories import deadlines, figures, units
+from db.repositories.figures import Scope
+from tests.seeding import Shape, seed
+
+YEAR = 365 * 86400.0
+
+
+async def timed(label: str, runs: int, action: Callable[[], Awaitable[object]]) -> dict[str, float]:
+    for _ in range(5):  # warm the page cache, as a running bot has it
+        await action()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await action()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    result = {
+        "p50": statistics.median(samples),
+        "p99": samples[min(len(samples) - 1, int(len(samples) * 0.99))],
+        "max": samples[-1],
+    }
+    print(f"  {label:<44} p50 {result['p50']:6.2f} ms   p99 {result['p99']:6.2f} ms   max {result['max']:6.2f} ms")
+    return result
+
+
+async def run(args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    registry = default_registry(Gazetteer.load())
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.database or Path(tmp) / "scale.sqlite3"
+        if args.database and path.exists():
+            return await measure(path, registry, time.time(), args)
+        db = await Database.open(path, synchronous="NORMAL")
+        await migrate(db)
+        async with db.transaction() as tx:
+            await units.replace_all(tx, registry.units.values(), registry.commune_posts)
+        await db.close()
+        now = time.time()
+        started = time.monotonic()
+        done = 0
+        while done < args.count:  # in slices, so memory stays small
+            size = min(100_000, args.count - done)
+            seed(
+                path,
+                registry,
+                Shape(size, now - 4.5 * YEAR, now, citizen_base=9_000_000_000 + done),
+                seed_value=done + 1,
+                now=now,
+            )
+            done += size
+            print(f"generated {done:,} complaints ({time.monotonic() - started:.0f} s)", file=sys.stderr)
+        db = await Database.open(path)
+        async with db.transaction() as tx:
+            await tx.execute("ANALYZE")
+        await db.close()
+        return await measure(path, registry, now, args)
+
+
+async def measure(path: Path, registry, now: float, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    if True:
+        db = await Database.open(path)
+        size_mb = path.stat().st_size / 1e6
+        async with db.read() as tx:
+            total = await tx.fetchval("SELECT COUNT(*) FROM complaints")
+            open_count = await tx.fetchval(
+                "SELECT COUNT(*) FROM complaints WHERE status IN ('submitted', 'acknowledged')"
+            )
+            due_count = await tx.fetchval(
+                "SELECT COUNT(*) FROM deadlines WHERE fired_at IS NULL AND due_at <= ?", (now,)
+            )
+        print(
+            f"\nScale benchmark: {total:,} complaints ({open_count:,} open, {due_count:,} deadlines due), "
+            f"database {size_mb:,.0f} MB"
+        )
+        results = {}
+
+        async def read(action: Callable) -> object:
+            async with db.read() as tx:
+                return await action(tx)
+
+        results["sweep due query"] = await timed(
+            "sweep: due deadlines (200, oldest first)", args.runs, lambda: read(lambda tx: deadlines.due(tx, now, 200))
+        )
+        for code, label in (("KH", "ministry"), ("17", "province"), ("1710", "district"), ("171001", "post")):
+            scope = Scope.of(registry.get(code))
+            results[f"/status {label}"] = await timed(
+                f"/status, {label} scope ({code}): all figures",
+                args.runs,
+                lambda scope=scope: read(lambda tx: figures.figures(tx, scope, now)),
+            )
+        scope = Scope.of(registry.get("1710"))
+        results["/status unit queue"] = await timed(
+            "/status 1710: the unit's open queue",
+            args.runs,
+            lambda: read(lambda tx: figures.open_items(tx, scope, now, overdue_only=False, limit=15)),
+        )
+        scope = Scope.of(registry.get("KH"))
+        results["/overdue"] = await timed(
+            "/overdue, ministry scope: a page",
+            args.runs,
+            lambda: read(lambda tx: figures.open_items(tx, scope, now, overdue_only=True, limit=10)),
+        )
+        await db.close()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--database", type=Path, help="keep the generated database here (and reuse it if present)")
+    results = asyncio.run(run(parser.parse_args()))
+    worst = max(r["p99"] for r in results.values())
+    print(f"\nworst p99 {worst:.2f} ms: target ≤ 10 ms {'MET' if worst <= 10 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
