@@ -26,7 +26,7 @@ from bot.domain.places import Gazetteer
 from bot.domain.units import default_registry
 from db.database import Database
 from db.migrate import migrate
-from db.repositories import deadlines, figures, units
+from db.repositories import daily, deadlines, figures, units
 from db.repositories.figures import Scope
 from tests.seeding import Shape, seed
 
@@ -84,50 +84,57 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, float]]:
 
 
 async def measure(path: Path, registry, now: float, args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    if True:
-        db = await Database.open(path)
-        size_mb = path.stat().st_size / 1e6
+    db = await Database.open(path)
+    size_mb = path.stat().st_size / 1e6
+    async with db.read() as tx:
+        total = await tx.fetchval("SELECT COUNT(*) FROM complaints")
+        open_count = await tx.fetchval("SELECT COUNT(*) FROM complaints WHERE status IN ('submitted', 'acknowledged')")
+        due_count = await tx.fetchval("SELECT COUNT(*) FROM deadlines WHERE fired_at IS NULL AND due_at <= ?", (now,))
+    print(
+        f"\nScale benchmark: {total:,} complaints ({open_count:,} open, {due_count:,} deadlines due), "
+        f"database {size_mb:,.0f} MB"
+    )
+    results = {}
+
+    async def read(action: Callable) -> object:
         async with db.read() as tx:
-            total = await tx.fetchval("SELECT COUNT(*) FROM complaints")
-            open_count = await tx.fetchval(
-                "SELECT COUNT(*) FROM complaints WHERE status IN ('submitted', 'acknowledged')"
-            )
-            due_count = await tx.fetchval(
-                "SELECT COUNT(*) FROM deadlines WHERE fired_at IS NULL AND due_at <= ?", (now,)
-            )
-        print(
-            f"\nScale benchmark: {total:,} complaints ({open_count:,} open, {due_count:,} deadlines due), "
-            f"database {size_mb:,.0f} MB"
-        )
-        results = {}
+            return await action(tx)
 
-        async def read(action: Callable) -> object:
-            async with db.read() as tx:
-                return await action(tx)
-
-        results["sweep due query"] = await timed(
-            "sweep: due deadlines (200, oldest first)", args.runs, lambda: read(lambda tx: deadlines.due(tx, now, 200))
-        )
-        for code, label in (("KH", "ministry"), ("17", "province"), ("1710", "district"), ("171001", "post")):
-            scope = Scope.of(registry.get(code))
-            results[f"/status {label}"] = await timed(
-                f"/status, {label} scope ({code}): all figures",
-                args.runs,
-                lambda scope=scope: read(lambda tx: figures.figures(tx, scope, now)),
-            )
-        scope = Scope.of(registry.get("1710"))
-        results["/status unit queue"] = await timed(
-            "/status 1710: the unit's open queue",
+    results["sweep due query"] = await timed(
+        "sweep: due deadlines (200, oldest first)", args.runs, lambda: read(lambda tx: deadlines.due(tx, now, 200))
+    )
+    for code, label in (("KH", "ministry"), ("17", "province"), ("1710", "district"), ("171001", "post")):
+        scope = Scope.of(registry.get(code))
+        results[f"whole /status {label}"] = await timed(
+            f"/status, {label} scope ({code}): all figures",
             args.runs,
-            lambda: read(lambda tx: figures.open_items(tx, scope, now, overdue_only=False, limit=15)),
+            lambda scope=scope: read(lambda tx: figures.figures(tx, scope, now)),
         )
-        scope = Scope.of(registry.get("KH"))
-        results["/overdue"] = await timed(
-            "/overdue, ministry scope: a page",
-            args.runs,
-            lambda: read(lambda tx: figures.open_items(tx, scope, now, overdue_only=True, limit=10)),
+    # The ministry's /status is the heaviest: each of its queries on its own.
+    scope, code = Scope.of(registry.get("KH")), daily.MINISTRY
+    parts = {
+        "open by state (kept counts)": lambda tx: daily.open_counts(tx, code),
+        "overdue to acknowledge / resolve": lambda tx: figures.overdue_totals(tx, scope, now),
+        "7/30-day counts and medians": lambda tx: daily.windows(tx, code, ("acknowledged", "resolved"), now),
+        "units with the most overdue": lambda tx: figures.worst_units(tx, scope, now),
+    }
+    for label, query in parts.items():
+        results[f"/status ministry: {label}"] = await timed(
+            f"  KH query: {label}", args.runs, lambda query=query: read(query)
         )
-        await db.close()
+    scope = Scope.of(registry.get("1710"))
+    results["/status unit queue"] = await timed(
+        "/status 1710: the unit's open queue",
+        args.runs,
+        lambda: read(lambda tx: figures.open_items(tx, scope, now, overdue_only=False, limit=15)),
+    )
+    scope = Scope.of(registry.get("KH"))
+    results["/overdue"] = await timed(
+        "/overdue, ministry scope: a page",
+        args.runs,
+        lambda: read(lambda tx: figures.open_items(tx, scope, now, overdue_only=True, limit=10)),
+    )
+    await db.close()
     return results
 
 
@@ -137,8 +144,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--database", type=Path, help="keep the generated database here (and reuse it if present)")
     results = asyncio.run(run(parser.parse_args()))
-    worst = max(r["p99"] for r in results.values())
-    print(f"\nworst p99 {worst:.2f} ms: target ≤ 10 ms {'MET' if worst <= 10 else 'MISSED'}")
+    worst_query = max(r["p99"] for k, r in results.items() if not k.startswith("whole "))
+    worst_status = max(r["p99"] for k, r in results.items() if k.startswith("whole "))
+    verdict = {True: "MET", False: "MISSED"}
+    print(f"\nworst p99 of a single query {worst_query:.2f} ms: target ≤ 10 ms {verdict[worst_query <= 10]}")
+    print(f"worst p99 of a whole /status (all its queries) {worst_status:.2f} ms: {verdict[worst_status <= 10]}")
 
 
 if __name__ == "__main__":

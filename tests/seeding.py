@@ -62,7 +62,7 @@ def seed(
     rng = random.Random(seed_value)
     now = now if now is not None else shape.end
     posts = posts or [u.code for u in registry.units.values() if u.level == Level.POST]
-    conn = sqlite3.connect(db_path)
+    conn = sqlite3.connect(db_path, timeout=60)  # the bot may be writing too
     try:
         numbers = _numbers(shape.citizen_base)
         batch, users, due_rows = [], [], []

@@ -82,3 +82,5 @@ async def test_every_status_figure_uses_an_index(db, code):
         await figures.open_items(recorder, scope, now, overdue_only=False, limit=15)
     assert len(recorder.plans) >= 6
     assert unindexed(recorder.plans) == []
+    rollups = [steps for sql, steps in recorder.plans if "FROM daily_figures" in sql]
+    assert rollups and all("COVERING INDEX" in " ".join(steps) for steps in rollups)

@@ -67,18 +67,12 @@ class OpenItem:
 
 
 async def figures(tx: Tx, scope: Scope, now: float) -> Figures:
-    where, params = scope.condition, scope.params
     code = scope.code or daily.MINISTRY
     opened = await daily.open_counts(tx, code)
-    # Overdue: only the open complaints whose deadline has passed, a range of the index.
-    late_rows = await tx.fetchall(
-        f"SELECT status, COUNT(*) FROM complaints WHERE {where} AND status IN ('submitted', 'acknowledged') "
-        "AND due_at < ? GROUP BY status",
-        (*params, now),
-    )
-    late = {r[0]: r[1] for r in late_rows}
-    ack_7, ack_30, median_ack = await daily.window(tx, code, "acknowledged", now)
-    res_7, res_30, median_res = await daily.window(tx, code, "resolved", now)
+    late = await overdue_totals(tx, scope, now)
+    windows = await daily.windows(tx, code, ("acknowledged", "resolved"), now)
+    ack_7, ack_30, median_ack = windows["acknowledged"]
+    res_7, res_30, median_res = windows["resolved"]
     return Figures(
         waiting=opened.get("submitted", 0),
         in_progress=opened.get("acknowledged", 0),
@@ -92,6 +86,16 @@ async def figures(tx: Tx, scope: Scope, now: float) -> Figures:
         median_resolve_s=median_res,
         worst_units=await worst_units(tx, scope, now),
     )
+
+
+async def overdue_totals(tx: Tx, scope: Scope, now: float) -> dict[str, int]:
+    """Overdue open complaints by status: only those whose deadline has passed, a range of the index."""
+    rows = await tx.fetchall(
+        f"SELECT status, COUNT(*) FROM complaints WHERE {scope.condition} AND status IN ('submitted', 'acknowledged') "
+        "AND due_at < ? GROUP BY status",
+        (*scope.params, now),
+    )
+    return {r[0]: r[1] for r in rows}
 
 
 async def worst_units(tx: Tx, scope: Scope, now: float, limit: int = 5) -> list[tuple[str, int]]:
