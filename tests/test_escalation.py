@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -219,3 +223,25 @@ async def test_300_complaints_escalating_at_once_reach_the_ministry_in_digests(f
         assert "🙋 Take over" in [text for text, _ in card.buttons()]
     finally:
         await world.bot.stop()
+
+
+async def test_each_supervising_group_gets_one_daily_summary_at_the_hour(world, citizen):
+    fake = world.fake
+    number = await file_complaint(citizen(language_code="en"))
+    await world.card(POST, number)
+    await fake.wait_for(lambda: world.query("SELECT due_at FROM schedules WHERE name = 'daily_summary'"), timeout=5)
+    # The clock reaches the summary hour (08:00 in Phnom Penh by the policy file).
+    with sqlite3.connect(world.bot.db_path, timeout=30) as conn:
+        conn.execute("UPDATE schedules SET due_at = ? WHERE name = 'daily_summary'", (time.time() - 1,))
+
+    def summaries(code: str) -> list:
+        return [m for m in fake.bot_messages(world.groups[code].id) if "Daily summary for" in m.plain_text]
+
+    await fake.wait_for(lambda: all(summaries(code) for code in (DISTRICT, PROVINCE, "KH")), timeout=8)
+    await asyncio.sleep(1)  # a few more sweeps: nothing is sent twice
+    assert [len(summaries(code)) for code in (DISTRICT, PROVINCE, "KH")] == [1, 1, 1]
+    assert summaries(POST) == []  # posts answer complaints; summaries are for the levels above
+    assert tracking.display(number, "en") in summaries(DISTRICT)[0].plain_text  # among the oldest open
+    next_due = world.query("SELECT due_at FROM schedules WHERE name = 'daily_summary'")[0][0]
+    local = datetime.fromtimestamp(next_due, ZoneInfo("Asia/Phnom_Penh"))
+    assert (local.hour, local.minute) == (8, 0) and 0 < next_due - time.time() <= 86400
