@@ -2,6 +2,8 @@
 
 python run_bot.py                 run the bot (long polling) with settings from the environment / .env
 python run_bot.py backup FILE     write a consistent, checked copy of the database to FILE
+python run_bot.py units export|import FILE   the police units as CSV
+python run_bot.py sandbox         try it all in a browser, without Telegram (see sandbox/README.md)
 """
 
 from __future__ import annotations
@@ -72,9 +74,15 @@ async def backup(settings: Settings, target: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sandbox"]:  # needs no settings: it makes its own for the bot it starts
+        from sandbox.run import main as sandbox
+
+        return sandbox(argv[1:], Path(__file__).resolve())
     parser = argparse.ArgumentParser(description="Police complaints bot for Cambodia (Khmer/English).")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="run the bot (the default)")
+    commands.add_parser("sandbox", help="try the bot in a browser with a fake Telegram (--help for options)")
     backup_parser = commands.add_parser("backup", help="copy the database safely while the bot runs")
     backup_parser.add_argument("target", type=Path)
     units_parser = commands.add_parser("units", help="export or import the police units as CSV")

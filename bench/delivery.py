@@ -30,7 +30,7 @@ from bot.sender import OutboxSender
 from db.database import Database
 from db.migrate import migrate
 from db.repositories import outbox
-from tests.fake_telegram import FakeTelegram
+from sandbox.fake_telegram import FakeTelegram
 
 
 async def seed(db: Database, distinct: list[int], busy: int, one_group: int) -> None:

@@ -31,10 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.fake_telegram import FakeTelegram  # noqa: E402
-from tests.fake_telegram.actors import FakeUser  # noqa: E402
-from tests.fake_telegram.limits import max_in_window  # noqa: E402
-from tests.fake_telegram.models import Message  # noqa: E402
+from sandbox.fake_telegram import FakeTelegram  # noqa: E402
+from sandbox.fake_telegram.actors import FakeUser  # noqa: E402
+from sandbox.fake_telegram.limits import max_in_window  # noqa: E402
+from sandbox.fake_telegram.models import Message  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MB = 1024 * 1024

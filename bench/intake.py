@@ -50,9 +50,9 @@ from bench.harness import (
     private_chat_windows,
     run_window,
 )
-from tests.fake_telegram import FakeTelegram
-from tests.fake_telegram.actors import FakeUser
-from tests.fake_telegram.models import Message
+from sandbox.fake_telegram import FakeTelegram
+from sandbox.fake_telegram.actors import FakeUser
+from sandbox.fake_telegram.models import Message
 
 TARGETS = {"updates_per_s": 200.0, "p99_s": 1.0, "peak_rss_mb": 200.0}
 

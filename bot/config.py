@@ -54,13 +54,14 @@ class Settings(BaseSettings):
     ministry_chat_id: int | None = Field(None, alias="MINISTRY_CHAT_ID")
     # Deadlines and escalation: the policy file, and overrides of its defaults (e.g. seconds in a demo).
     policy_file: Path | None = Field(None, alias="POLICY_FILE")
-    ack_deadline: Duration | None = Field(None, alias="ACK_DEADLINE")
-    resolve_deadline: Duration | None = Field(None, alias="RESOLVE_DEADLINE")
-    escalation_step: Duration | None = Field(None, alias="ESCALATION_STEP")
+    # NoDecode: durations are written 90s or 1wd, not JSON (pydantic-settings would try JSON first).
+    ack_deadline: Annotated[Duration | None, NoDecode] = Field(None, alias="ACK_DEADLINE")
+    resolve_deadline: Annotated[Duration | None, NoDecode] = Field(None, alias="RESOLVE_DEADLINE")
+    escalation_step: Annotated[Duration | None, NoDecode] = Field(None, alias="ESCALATION_STEP")
     # How often deadlines are checked.
-    sweep_interval: Duration = Field(Duration(60, "s"), alias="SWEEP_INTERVAL")
+    sweep_interval: Annotated[Duration, NoDecode] = Field(Duration(60, "s"), alias="SWEEP_INTERVAL")
     # How long an invitation link stays valid.
-    invite_ttl: Duration = Field(Duration(7, "d"), alias="INVITE_TTL")
+    invite_ttl: Annotated[Duration, NoDecode] = Field(Duration(7, "d"), alias="INVITE_TTL")
 
     @field_validator("bot_token", mode="before")
     @classmethod

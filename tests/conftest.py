@@ -20,9 +20,9 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")  # python-telegram-bot's future beha
 
 from bot.app import run
 from bot.config import Settings, load_settings
-from tests.fake_telegram import FakeTelegram
-from tests.fake_telegram.actors import FakeUser
-from tests.fake_telegram.models import Message
+from sandbox.fake_telegram import FakeTelegram
+from sandbox.fake_telegram.actors import FakeUser
+from sandbox.fake_telegram.models import Message
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.domain import tracking
+from sandbox.fake_telegram import FakeTelegram
+from sandbox.fake_telegram.actors import FakeGroup, FakeUser
+from sandbox.fake_telegram.models import Message
 from tests.conftest import Conversation, RunningBot, start_bot
-from tests.fake_telegram import FakeTelegram
-from tests.fake_telegram.actors import FakeGroup, FakeUser
-from tests.fake_telegram.models import Message
 from tests.test_intake_flow import choose_language, has_button, is_description_prompt
 
 POST = "171001"  # Sangkat Sla Kram, Krong Siem Reap

@@ -35,14 +35,9 @@ from telegram.error import (
 )
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-try:
-    from tests.fake_telegram import ButtonNotFound, FakeTelegram, FloodLimits, parse_html
-    from tests.fake_telegram.entities import detect_entities
-    from tests.fake_telegram.markdown import parse_markdown_v2
-except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.path
-    from fake_telegram import ButtonNotFound, FakeTelegram, FloodLimits, parse_html
-    from fake_telegram.entities import detect_entities
-    from fake_telegram.markdown import parse_markdown_v2
+from sandbox.fake_telegram import ButtonNotFound, FakeTelegram, FloodLimits, parse_html
+from sandbox.fake_telegram.entities import detect_entities
+from sandbox.fake_telegram.markdown import parse_markdown_v2
 
 TOKEN = "123456:TEST-token"
 USERNAME = "complaint_test_bot"

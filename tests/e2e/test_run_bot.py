@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_telegram import FakeTelegram
+from sandbox.fake_telegram import FakeTelegram
 from tests.test_intake_flow import has_button, is_description_prompt
 
 pytestmark = pytest.mark.e2e
@@ -88,6 +88,8 @@ async def run_and_collect(env: dict[str, str]) -> tuple[int, str]:
         ({"BOT_TOKEN": "1:x", "ADMIN_IDS": "12,abc"}, "ADMIN_IDS is invalid"),
         ({"BOT_TOKEN": "1:x", "TELEGRAM_API_URL": "ftp://x"}, "TELEGRAM_API_URL is invalid"),
         ({"BOT_TOKEN": "1:x", "DATABASE_URL": "mysql://x"}, "DATABASE_URL is invalid"),
+        ({"BOT_TOKEN": "1:x", "ACK_DEADLINE": "soon"}, "ACK_DEADLINE is invalid"),
+        ({"BOT_TOKEN": "1:x", "SWEEP_INTERVAL": "2wd"}, "SWEEP_INTERVAL is invalid"),
     ],
 )
 async def test_a_bad_setting_stops_the_bot_with_one_clear_line(env, needle, tmp_path):

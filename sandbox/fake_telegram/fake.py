@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import pickle
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from .actors import FakeGroup, FakeUser
@@ -43,17 +45,51 @@ class FakeTelegram:
     ) -> None:
         bot = UserRecord(int(token.split(":", 1)[0]), bot_first_name, username=bot_username, is_bot=True)
         self.token = token
-        self.world = World(bot, clock=clock)
-        self.poller = Poller(self.world)
-        self.ctx = Context(self.world, self.poller, callback_timeout, strict_html_entities)
-        self.server = BotApiServer(
-            self.ctx, token, clock=clock, latency=latency, enforce_limits=enforce_limits, limits=limits
-        )
+        self._options = {
+            "callback_timeout": callback_timeout,
+            "strict_html_entities": strict_html_entities,
+            "clock": clock,
+            "latency": latency,
+            "enforce_limits": enforce_limits,
+            "limits": limits,
+        }
         self._subscribers: list[asyncio.Queue[Event]] = []
         self._waiters: set[asyncio.Event] = set()
         self._consumed: dict[int, set[int]] = {}
         self._seen_edits: dict[tuple[int, int], int] = {}
-        self.world.listen(self._on_event)
+        self._wire(World(bot, clock=clock))
+
+    def _wire(self, world: World) -> None:
+        o = self._options
+        self.world = world
+        self.poller = Poller(world)
+        self.ctx = Context(world, self.poller, o["callback_timeout"], o["strict_html_entities"])
+        self.server = BotApiServer(
+            self.ctx,
+            self.token,
+            clock=o["clock"],
+            latency=o["latency"],
+            enforce_limits=o["enforce_limits"],
+            limits=o["limits"],
+        )
+        world.listen(self._on_event)
+
+    # -- persistence (the sandbox keeps its chats across restarts) -------------------------------
+    def save(self, path: Path) -> None:
+        """Write the whole world (users, chats, messages, files, pending updates) atomically."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_bytes(pickle.dumps(self.world, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.replace(path)
+
+    def load(self, path: Path) -> None:
+        """Replace the world with one saved by :meth:`save` (before :meth:`start`). Only load
+        files this program wrote: unpickling runs code named in the file."""
+        world = pickle.loads(path.read_bytes())
+        if not isinstance(world, World) or world.bot.id != self.world.bot.id:
+            raise ValueError(f"{path} is not a saved world of this bot")
+        world.clock = self._options["clock"]
+        self._wire(world)
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:

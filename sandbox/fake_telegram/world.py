@@ -72,6 +72,16 @@ class World:
         self._next_group = 1
         self._next_callback = 1
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_listeners"] = []  # live subscribers belong to the running process, not to the world
+        state.pop("clock", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.clock = time.time
+
     # -- events ----------------------------------------------------------------------------------
     def listen(self, listener: Callable[[Event], None]) -> None:
         self._listeners.append(listener)

@@ -1,0 +1,115 @@
+"""The sandbox's cast: who is who, set up through the bot itself, as a ministry would do it.
+
+An administrator binds one province's chain of units (a commune post, its district and province,
+and the ministry) to groups with `/bind`, and enrols an officer per unit and a supervisor with
+`/invite` links that the people open. No database is written from here: the bot does it all, so
+the sandbox shows the same bot a ministry would run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sandbox.fake_telegram import FakeTelegram
+from sandbox.fake_telegram.actors import FakeGroup, FakeUser
+from sandbox.fake_telegram.models import Message
+
+# Sangkat Sla Kram, Krong Siem Reab, Siem Reab province: a post with its whole chain above it.
+PROVINCE, DISTRICT, POST, MINISTRY = "17", "1710", "171001", "KH"
+CHAIN = (POST, DISTRICT, PROVINCE, MINISTRY)
+GROUP_TITLES = {
+    POST: "ប៉ុស្តិ៍នគរបាលរដ្ឋបាលសង្កាត់ស្លក្រាម · Sla Kram police post",
+    DISTRICT: "អធិការដ្ឋាននគរបាលក្រុងសៀមរាប · Siem Reab town inspectorate",
+    PROVINCE: "ស្នងការដ្ឋាននគរបាលខេត្តសៀមរាប · Siem Reab provincial police",
+    MINISTRY: "ក្រុមការងារក្រសួងមហាផ្ទៃ · Ministry working group",
+}
+OFFICER_NAMES = {POST: "Dara", DISTRICT: "Vicheka", PROVINCE: "Sophal", MINISTRY: "Chanthou"}
+# Short enough to watch an escalation during a demo; each can be overridden in the environment.
+DEMO_DEADLINES = {"ACK_DEADLINE": "3m", "RESOLVE_DEADLINE": "15m", "ESCALATION_STEP": "3m", "SWEEP_INTERVAL": "10s"}
+STEP_TIMEOUT = 30.0
+
+
+@dataclass
+class Cast:
+    admin: int
+    citizen: int
+    supervisor: int
+    officers: dict[str, int] = field(default_factory=dict)  # unit code -> user id
+    groups: dict[str, int] = field(default_factory=dict)  # unit code -> chat id
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Cast:
+        return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def create_people(fake: FakeTelegram) -> tuple[FakeUser, FakeUser, FakeUser, dict[str, FakeUser]]:
+    """The people of the demo (before the bot starts: the administrator's id is its ADMIN_IDS)."""
+    admin = fake.user("Ministry IT", username="ministry_it", language_code="en")
+    citizen = fake.user("Sokha", last_name="Chan", language_code="km", phone="+85512345678")
+    supervisor = fake.user("Vanna", username="vanna_supervisor", language_code="km")
+    officers = {code: fake.user(name, language_code="km") for code, name in OFFICER_NAMES.items()}
+    return admin, citizen, supervisor, officers
+
+
+async def _reply(fake: FakeTelegram, chat_id: int, contains: str) -> Message:
+    return await fake.wait_for_message(chat_id, lambda m: contains in m.plain_text, timeout=STEP_TIMEOUT)
+
+
+async def _enrol(fake: FakeTelegram, admin: FakeUser, person: FakeUser, code: str, role: str) -> None:
+    admin.send(f"/invite {code} {role}")
+    link = await _reply(fake, admin.chat_id, "t.me/")
+    token = re.search(r"start=(inv_[\w-]+)", link.plain_text)
+    if token is None:
+        raise RuntimeError(f"the bot's invitation did not contain a link: {link.plain_text!r}")
+    person.send(f"/start {token.group(1)}")
+    await fake.next_bot_message(person.chat_id, timeout=STEP_TIMEOUT)
+
+
+async def stage(fake: FakeTelegram, admin: FakeUser, citizen: FakeUser, supervisor: FakeUser, officers) -> Cast:
+    """Bind the groups and enrol everyone through the running bot; returns who is who."""
+    admin.send("/start")
+    picker = await fake.next_bot_message(admin.chat_id, timeout=STEP_TIMEOUT)
+    admin.press(picker, "lang:en")
+    await fake.wait_for_edit(admin.chat_id, picker.message_id, timeout=STEP_TIMEOUT)
+    groups: dict[str, FakeGroup] = {}
+    for code in CHAIN:
+        members = [admin, officers[code]] + ([supervisor] if code != MINISTRY else [])
+        group = fake.group(GROUP_TITLES[code], supergroup=True, members=members)
+        group.send(admin, f"/bind {code}")
+        await fake.wait_for_message(group.id, lambda m, code=code: f"({code})" in m.plain_text, timeout=STEP_TIMEOUT)
+        groups[code] = group
+    for code in CHAIN:
+        await _enrol(fake, admin, officers[code], code, "officer")
+    await _enrol(fake, admin, supervisor, PROVINCE, "supervisor")
+    await asyncio.sleep(0)
+    return Cast(
+        admin=admin.id,
+        citizen=citizen.id,
+        supervisor=supervisor.id,
+        officers={code: user.id for code, user in officers.items()},
+        groups={code: group.id for code, group in groups.items()},
+    )
+
+
+def describe(cast: Cast, fake: FakeTelegram, deadlines: dict[str, str]) -> list[str]:
+    """What the operator and the page show about the demo (English: it is the operator's console)."""
+    names = {uid: fake.world.users[uid].first_name for uid in (cast.citizen, cast.supervisor, *cast.officers.values())}
+    return [
+        f"Citizen: {names[cast.citizen]} (private chat with the bot; press Start, then file a complaint).",
+        f"Police post {POST} (Sangkat Sla Kram): officer {names[cast.officers[POST]]} in its group.",
+        f"District {DISTRICT} (Krong Siem Reab): officer {names[cast.officers[DISTRICT]]}.",
+        f"Province {PROVINCE} (Siem Reab): officer {names[cast.officers[PROVINCE]]}; "
+        f"supervisor {names[cast.supervisor]} (scope: the province; try /status, /overdue, /stats, /export).",
+        f"Ministry working group (KH): officer {names[cast.officers[MINISTRY]]}; it hears of every missed deadline.",
+        "File the complaint in Sangkat Sla Kram (Siem Reab → Krong Siem Reab → Sla Kram) to reach the post.",
+        f"Deadlines: acknowledge within {deadlines['ACK_DEADLINE']}, each level up gets "
+        f"{deadlines['ESCALATION_STEP']}, resolve within {deadlines['RESOLVE_DEADLINE']}; "
+        f"checked every {deadlines['SWEEP_INTERVAL']}.",
+    ]
