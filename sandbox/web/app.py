@@ -127,12 +127,9 @@ class WebClient:
             message = world.get_message(event["chat_id"], event["message_id"])
             if message is not None:
                 self._publish(kind, message_json(world, message))
-            chat = world.chats.get(event["chat_id"])
-            if chat is not None and self._keyboards.get(chat.id) != chat.reply_keyboard:
-                self._keyboards[chat.id] = chat.reply_keyboard
-                self._publish(
-                    "keyboard", {"chat_id": chat.id, "reply_keyboard": reply_keyboard_json(chat.reply_keyboard)}
-                )
+            # The fake records a message's reply keyboard just after announcing the message: look
+            # once the call that sent it has finished.
+            asyncio.get_running_loop().call_soon(self._check_keyboard, event["chat_id"])
         elif kind == "delete":
             self._publish("delete", {"chat_id": event["chat_id"], "message_id": event["message_id"]})
         elif kind == "callback_answer" and event.get("text"):
@@ -142,6 +139,12 @@ class WebClient:
             )
         elif kind == "chat_action":
             self._publish("typing", {"chat_id": event["chat_id"], "action": event["action"]})
+
+    def _check_keyboard(self, chat_id: int) -> None:
+        chat = self.fake.world.chats.get(chat_id)
+        if chat is not None and self._keyboards.get(chat.id) != chat.reply_keyboard:
+            self._keyboards[chat.id] = chat.reply_keyboard
+            self._publish("keyboard", {"chat_id": chat.id, "reply_keyboard": reply_keyboard_json(chat.reply_keyboard)})
 
     async def events(self, request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(
