@@ -11,6 +11,7 @@ import io
 import os
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -180,6 +181,19 @@ async def test_a_new_user_walks_through_every_role_in_the_browser(browser, tmp_p
         await say(page, "/status")
         await expect_message(page, r"\(17\)|\(១៧\)")
         await shot(page, "5-supervisor-status")
+        # /stats sends a chart, shown inline; /export a CSV that downloads and keeps its Khmer.
+        await say(page, "/stats 7")
+        await page.get_by_test_id("message").filter(has=page.locator("img")).last.wait_for()
+        await say(page, "/export 7")
+        link = page.get_by_test_id("download").last
+        await link.wait_for()
+        async with page.expect_download() as downloading:
+            await link.click()
+        download = await downloading.value
+        exported = Path(await download.path()).read_bytes()
+        assert exported.startswith("\ufeff".encode()) and tracking.display(number, "en").encode() in exported
+        assert "សង្កាត់".encode() in exported or "ស្លក្រាម".encode() in exported
+        await shot(page, "6-supervisor-stats-and-export")
         assert errors == [], errors
     finally:
         assert await sandbox.stop() == 0
