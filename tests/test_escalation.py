@@ -197,7 +197,9 @@ async def test_300_complaints_escalating_at_once_reach_the_ministry_in_digests(f
         ministry.add_member(world.admin)
         await world.english_group(ministry)
         now = time.time()
-        seed(
+        # In a thread: the bot shares this event loop and must be free to finish its own writes.
+        await asyncio.to_thread(
+            seed,
             world.bot.db_path,
             default_registry(Gazetteer.load()),
             Shape(300, now - 3 * 86400, now - 86400, open_share=1.0, overdue_share=1.0),
@@ -230,9 +232,13 @@ async def test_each_supervising_group_gets_one_daily_summary_at_the_hour(world, 
     number = await file_complaint(citizen(language_code="en"))
     await world.card(POST, number)
     await fake.wait_for(lambda: world.query("SELECT due_at FROM schedules WHERE name = 'daily_summary'"), timeout=5)
+
     # The clock reaches the summary hour (08:00 in Phnom Penh by the policy file).
-    with sqlite3.connect(world.bot.db_path, timeout=30) as conn:
-        conn.execute("UPDATE schedules SET due_at = ? WHERE name = 'daily_summary'", (time.time() - 1,))
+    def reach_the_hour() -> None:
+        with sqlite3.connect(world.bot.db_path, timeout=30) as conn:
+            conn.execute("UPDATE schedules SET due_at = ? WHERE name = 'daily_summary'", (time.time() - 1,))
+
+    await asyncio.to_thread(reach_the_hour)  # the bot, on this event loop, may be mid-write
 
     def summaries(code: str) -> list:
         return [m for m in fake.bot_messages(world.groups[code].id) if "Daily summary for" in m.plain_text]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import time
@@ -24,7 +25,9 @@ async def world(fake, tmp_path):
     now = time.time()
     for province, seed_value in ((PROVINCE, 1), (OTHER_PROVINCE, 2)):
         posts = [u.code for u in registry.units.values() if u.level == Level.POST and u.code.startswith(province)]
-        seed(
+        # In a thread: the bot shares this event loop and must be free to finish its own writes.
+        await asyncio.to_thread(
+            seed,
             w.bot.db_path,
             registry,
             Shape(

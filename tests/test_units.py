@@ -208,14 +208,18 @@ async def test_history_is_append_only(world, citizen):
 
     await world.bind(POST)
     await file_complaint(citizen(language_code="en"))
-    conn = sqlite3.connect(world.bot.db_path)
-    try:
-        for statement in (
-            "UPDATE complaint_events SET action = 'x'",
-            "DELETE FROM complaint_events",
-            "DELETE FROM audit_log",
-        ):
-            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-                conn.execute(statement)
-    finally:
-        conn.close()
+
+    def tamper() -> None:  # in a thread: the bot, on this event loop, may be mid-write
+        conn = sqlite3.connect(world.bot.db_path, timeout=30)
+        try:
+            for statement in (
+                "UPDATE complaint_events SET action = 'x'",
+                "DELETE FROM complaint_events",
+                "DELETE FROM audit_log",
+            ):
+                with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                    conn.execute(statement)
+        finally:
+            conn.close()
+
+    await asyncio.to_thread(tamper)

@@ -6,6 +6,7 @@ from bot.domain import tracking
 from bot.outgoing import Screen
 from bot.services.delivery import render_card
 from bot.services.session import Session
+from bot.views import status as status_views
 from db.repositories import complaints
 
 
@@ -34,14 +35,7 @@ async def complaint_status(s: Session, typed: str) -> None:
     actor = await s.actor()
     unit_code = complaint.unit_code or complaint.responsible_code if complaint else None
     if complaint is None or unit_code is None or not actor.can_handle(unit_code, registry):
-        await s.say(
-            Screen(
-                s.t(
-                    "No complaint with the number %(number)s was found among the units you work for.",
-                    number=tracking.display(number, s.t.lang),
-                )
-            )
-        )
+        await s.say(status_views.not_found_for_staff(s.t, number))
         return
     unit = registry.get(unit_code)
     assert unit is not None

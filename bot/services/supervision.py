@@ -21,6 +21,7 @@ from bot.i18n import Translator
 from bot.outgoing import Outgoing, Screen
 from bot.services.session import Session, Work
 from bot.services.units_admin import parse_code
+from bot.views import status as status_views
 from bot.views import supervision as views
 from db.repositories import audit, complaints, figures, uploads
 from db.repositories.figures import Scope
@@ -235,14 +236,7 @@ async def reveal(s: Session, args: list[str], *, private: bool) -> None:
         return
     complaint = await complaints.by_number(s.tx, number)
     if complaint is None:
-        await s.say(
-            Screen(
-                s.t(
-                    "No complaint with the number %(number)s was found among the units you work for.",
-                    number=tracking.display(number, s.t.lang),
-                )
-            )
-        )
+        await s.say(status_views.not_found_for_staff(s.t, number))
         return
     user = await s.tx.fetchone("SELECT first_name, username FROM users WHERE user_id = ?", (complaint.citizen_id,))
     await complaints.add_event(

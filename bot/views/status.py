@@ -149,6 +149,16 @@ def not_found(t: Translator, typed_number: str) -> Screen:
     )
 
 
+def not_found_for_staff(t: Translator, typed_number: str) -> Screen:
+    # The same answer for "no such number" and "outside the units you work for".
+    return Screen(
+        t(
+            "No complaint with the number %(number)s was found among the units you work for.",
+            number=tracking.display(typed_number, t.lang),
+        )
+    )
+
+
 def bad_number(t: Translator, reason: str) -> Screen:
     if reason == tracking.TrackingInput.BAD_CHECK_DIGIT:
         text = t("That number is not right: please check it. A digit may be mistyped or two digits swapped.")

@@ -149,7 +149,7 @@ async def test_a_new_user_walks_through_every_role_in_the_browser(browser, tmp_p
         await press_callback(page, ":ack")
         await expect_message(page, "Dara")  # the card names who acknowledged
         await press_callback(page, ":reply")
-        await page.wait_for_timeout(500)  # the force-reply prompt sets "replying to"
+        await page.get_by_test_id("reply-cancel").wait_for()  # the bot's force-reply prompt set "replying to"
         await say(page, "We are on our way. Which side of the market?")
         await shot(page, "2-officer-acknowledged-and-asked")
 
