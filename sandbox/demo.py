@@ -14,6 +14,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from bot.i18n import Translator
 from sandbox.fake_telegram import FakeTelegram
 from sandbox.fake_telegram.actors import FakeGroup, FakeUser
 from sandbox.fake_telegram.models import Message
@@ -98,18 +99,35 @@ async def stage(fake: FakeTelegram, admin: FakeUser, citizen: FakeUser, supervis
     )
 
 
-def describe(cast: Cast, fake: FakeTelegram, deadlines: dict[str, str]) -> list[str]:
-    """What the operator and the page show about the demo (English: it is the operator's console)."""
-    names = {uid: fake.world.users[uid].first_name for uid in (cast.citizen, cast.supervisor, *cast.officers.values())}
+def describe(cast: Cast, fake: FakeTelegram, deadlines: dict[str, str], t: Translator) -> list[str]:
+    """Who is who, for the console (English) and the page's Demo panel (in the page's language)."""
+    name = {uid: fake.world.users[uid].first_name for uid in (cast.citizen, cast.supervisor, *cast.officers.values())}
+    officer = {code: name[uid] for code, uid in cast.officers.items()}
     return [
-        f"Citizen: {names[cast.citizen]} (private chat with the bot; press Start, then file a complaint).",
-        f"Police post {POST} (Sangkat Sla Kram): officer {names[cast.officers[POST]]} in its group.",
-        f"District {DISTRICT} (Krong Siem Reab): officer {names[cast.officers[DISTRICT]]}.",
-        f"Province {PROVINCE} (Siem Reab): officer {names[cast.officers[PROVINCE]]}; "
-        f"supervisor {names[cast.supervisor]} (scope: the province; try /status, /overdue, /stats, /export).",
-        f"Ministry working group (KH): officer {names[cast.officers[MINISTRY]]}; it hears of every missed deadline.",
-        "File the complaint in Sangkat Sla Kram (Siem Reab → Krong Siem Reab → Sla Kram) to reach the post.",
-        f"Deadlines: acknowledge within {deadlines['ACK_DEADLINE']}, each level up gets "
-        f"{deadlines['ESCALATION_STEP']}, resolve within {deadlines['RESOLVE_DEADLINE']}; "
-        f"checked every {deadlines['SWEEP_INTERVAL']}.",
+        t(
+            "Citizen: %(name)s (private chat with the bot; press Start, then file a complaint).",
+            name=name[cast.citizen],
+        ),
+        t("Police post %(code)s (Sangkat Sla Kram): officer %(name)s in its group.", code=POST, name=officer[POST]),
+        t("District %(code)s (Krong Siem Reab): officer %(name)s.", code=DISTRICT, name=officer[DISTRICT]),
+        t(
+            "Province %(code)s (Siem Reab): officer %(name)s; supervisor %(supervisor)s "
+            "(scope: the province; try /status, /overdue, /stats, /export).",
+            code=PROVINCE,
+            name=officer[PROVINCE],
+            supervisor=name[cast.supervisor],
+        ),
+        t(
+            "Ministry working group (KH): officer %(name)s; it hears of every missed deadline.",
+            name=officer[MINISTRY],
+        ),
+        t("File the complaint in Sangkat Sla Kram (Siem Reab → Krong Siem Reab → Sla Kram) to reach the post."),
+        t(
+            "Deadlines: acknowledge within %(ack)s, each level up gets %(step)s, resolve within %(resolve)s; "
+            "checked every %(sweep)s.",
+            ack=deadlines["ACK_DEADLINE"],
+            step=deadlines["ESCALATION_STEP"],
+            resolve=deadlines["RESOLVE_DEADLINE"],
+            sweep=deadlines["SWEEP_INTERVAL"],
+        ),
     ]

@@ -17,8 +17,8 @@ from typing import Any
 from aiohttp import web
 from PIL import Image, UnidentifiedImageError
 
-from bot.i18n import LANGUAGES, Catalogs
-from sandbox.demo import CHAIN, MINISTRY, PROVINCE, Cast
+from bot.i18n import LANGUAGES, N_, Catalogs, Translator
+from sandbox.demo import CHAIN, MINISTRY, PROVINCE, Cast, describe
 from sandbox.fake_telegram import FakeTelegram
 from sandbox.fake_telegram.actors import FakeGroup, FakeUser
 from sandbox.fake_telegram.errors import ButtonNotFound
@@ -45,21 +45,33 @@ def khmer_font() -> Path:
 
 
 class Problem(Exception):
-    """An action the page asked for that cannot be done (answered 400 with the reason)."""
+    """An action the page asked for that cannot be done (answered 400 with the reason, worded in
+    the page's language: `message` is a catalog msgid)."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message)
+        self.message, self.values = message, values
+
+
+def page_language(request: web.Request) -> str:
+    """The page sends its language (Accept-Language: km|en); Khmer when it says nothing else."""
+    wanted = request.headers.get("Accept-Language", "").strip().lower()
+    return "en" if wanted.startswith("en") else "km"
 
 
 class WebClient:
-    def __init__(self, fake: FakeTelegram, cast: Cast, demo_lines: list[str]) -> None:
+    def __init__(self, fake: FakeTelegram, cast: Cast, deadlines: dict[str, str]) -> None:
         self.fake = fake
         self.cast = cast
-        self.demo_lines = demo_lines
+        self.deadlines = deadlines
         self.catalogs = Catalogs.load()
         self._clients: set[asyncio.Queue[tuple[str, dict[str, Any]]]] = set()
         self._keyboards: dict[int, Any] = {}
         fake.world.listen(self._on_event)
 
     # -- who is who ------------------------------------------------------------------------------
-    def chats(self) -> list[dict[str, Any]]:
+    def chats(self, t: Translator | None = None) -> list[dict[str, Any]]:
+        t = t or self.catalogs.get("en")
         world, cast = self.fake.world, self.cast
         name = lambda uid: sender_name(world, uid)  # noqa: E731
         listed = [
@@ -67,7 +79,7 @@ class WebClient:
                 "id": cast.citizen,
                 "title": name(cast.citizen),
                 "kind": "private",
-                "subtitle": "Citizen · private chat with the bot",
+                "subtitle": t("Citizen · private chat with the bot"),
                 "default_persona": "citizen",
                 "members": {"citizen": name(cast.citizen)},
             }
@@ -81,7 +93,7 @@ class WebClient:
                     "id": cast.groups[code],
                     "title": world.chats[cast.groups[code]].title,
                     "kind": "group",
-                    "subtitle": f"Unit {code}",
+                    "subtitle": t("Unit %(code)s", code=code),
                     "unit": code,
                     "default_persona": "officer",
                     "members": members,
@@ -92,7 +104,7 @@ class WebClient:
                 "id": cast.supervisor,
                 "title": name(cast.supervisor),
                 "kind": "private",
-                "subtitle": f"Supervisor of province {PROVINCE} · private chat with the bot",
+                "subtitle": t("Supervisor of province %(code)s · private chat with the bot", code=PROVINCE),
                 "default_persona": "supervisor",
                 "members": {"supervisor": name(cast.supervisor)},
             }
@@ -102,9 +114,9 @@ class WebClient:
     def actor(self, chat_id: int, persona: str) -> tuple[FakeUser, FakeGroup | None]:
         chat = next((c for c in self.chats() if c["id"] == chat_id), None)
         if chat is None:
-            raise Problem("unknown chat")
+            raise Problem(N_("There is no such chat."))
         if persona not in chat["members"]:
-            raise Problem(f"a {persona} cannot write in this chat")
+            raise Problem(N_("This person is not in this chat: choose another persona."))
         cast = self.cast
         if persona == "citizen":
             user_id = cast.citizen
@@ -186,13 +198,13 @@ class WebClient:
         return web.json_response({key: t(text) for key, text in PAGE_STRINGS.items()})
 
     async def state(self, request: web.Request) -> web.Response:
-        bot = self.fake.world.bot
+        bot, t = self.fake.world.bot, self.catalogs.get(page_language(request))
         return web.json_response(
             {
                 "bot": {"name": bot.first_name, "username": bot.username},
                 "personas": [{"key": key, "label": PERSONA_LABELS[key]} for key in PERSONAS],
-                "chats": [{**chat, "last": self._last(chat["id"])} for chat in self.chats()],
-                "demo": self.demo_lines,
+                "chats": [{**chat, "last": self._last(chat["id"])} for chat in self.chats(t)],
+                "demo": describe(self.cast, self.fake, self.deadlines, t),
             }
         )
 
@@ -233,17 +245,26 @@ class WebClient:
                 body = await request.json()
                 user, group = self.actor(int(body["chat_id"]), str(body["persona"]))
                 message = self._do(action, body, user, group)
-        except (Problem, ButtonNotFound, ValueError, KeyError, TypeError) as error:
-            return web.json_response({"ok": False, "error": str(error).strip("'")}, status=400)
+        except Problem as problem:
+            return self._refuse(request, problem)
+        except ButtonNotFound:
+            return self._refuse(request, Problem(N_("That button is no longer shown.")))
+        except (ValueError, KeyError, TypeError) as error:  # the fake refused it, as Telegram would
+            log.info("sandbox action %s refused: %s", action, error)
+            return self._refuse(request, Problem(N_("That cannot be done here.")))
         found = message_json(self.fake.world, message) if message is not None else None
         return web.json_response({"ok": True, "message": found})
+
+    def _refuse(self, request: web.Request, problem: Problem) -> web.Response:
+        t = self.catalogs.get(page_language(request))
+        return web.json_response({"ok": False, "error": t(problem.message, **problem.values)}, status=400)
 
     def _do(self, action: str, body: dict[str, Any], user: FakeUser, group: FakeGroup | None):
         chat_id = int(body["chat_id"])
         if action == "send":
             text = str(body.get("text", "")).strip()
             if not text:
-                raise Problem("empty message")
+                raise Problem(N_("Write a message first."))
             reply_to = body.get("reply_to")
             return user.send(text, chat=group, reply_to=int(reply_to) if reply_to else None)
         if action == "press":
@@ -255,7 +276,7 @@ class WebClient:
             return user.send_location(float(body["latitude"]), float(body["longitude"]), chat=group)
         if action == "contact":
             if not user.phone:
-                raise Problem("this person has no phone number to share")
+                raise Problem(N_("This person has no phone number to share."))
             return user.send_contact(chat=group)
         raise web.HTTPNotFound()
 
@@ -264,7 +285,7 @@ class WebClient:
         buttons = [b for row in (chat.reply_keyboard or {}).get("keyboard", []) for b in row]
         button = next((b for b in buttons if (b["text"] if isinstance(b, dict) else b) == text), None)
         if button is None:
-            raise Problem("that button is no longer shown")
+            raise Problem(N_("That button is no longer shown."))
         if isinstance(button, dict) and button.get("request_contact"):
             return user.send_contact(chat=group)
         if isinstance(button, dict) and button.get("request_location"):
@@ -278,10 +299,10 @@ class WebClient:
         user, group = self.actor(int(str(form["chat_id"])), str(form["persona"]))
         upload = form.get("file")
         if not isinstance(upload, web.FileField):
-            raise Problem("no file")
+            raise Problem(N_("Choose a file first."))
         data = upload.file.read(MAX_UPLOAD + 1)
         if len(data) > MAX_UPLOAD:
-            raise Problem("the file is larger than 20 MB")
+            raise Problem(N_("The file is larger than %(size)s MB."), size=MAX_UPLOAD // (1024 * 1024))
         caption = str(form.get("caption") or "").strip() or None
         reply_to = int(str(form["reply_to"])) if form.get("reply_to") else None
         try:
@@ -319,7 +340,7 @@ class WebClient:
 
 
 def _missing():
-    raise Problem("that message no longer exists")
+    raise Problem(N_("That message no longer exists."))
 
 
 def _quote(name: str) -> str:

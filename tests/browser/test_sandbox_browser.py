@@ -210,6 +210,7 @@ async def test_khmer_is_drawn_with_the_bundled_font(browser, tmp_path):
         assert await page.evaluate("document.documentElement.lang") == "km"
         await open_chat(page, post)
         await expect_message(page, "ក្រុម")  # the bot's Khmer confirmation of /bind
+        assert "អង្គភាព 171001" in await page.get_by_test_id(f"chat-{post}").inner_text()  # the page's words too
         await page.evaluate("document.fonts.ready")
         loaded = await page.evaluate(
             "[...document.fonts].filter(f => f.family.replace(/\"/g, '') === 'Noto Sans Khmer').map(f => f.status)"

@@ -156,8 +156,14 @@ function personaLabel(key) {
 
 // ---------------------------------------------------------------- talking to the server
 
+/** The page's language goes with every request: the server words its own texts (subtitles, the
+ *  demo's description, refusals) in it. */
+function languageHeader() {
+  return S.lang ? { "Accept-Language": S.lang } : {};
+}
+
 async function getJSON(path) {
-  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  const response = await fetch(path, { headers: { Accept: "application/json", ...languageHeader() } });
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
   return response.json();
 }
@@ -169,7 +175,7 @@ async function post(path, body) {
     const isForm = body instanceof FormData;
     const response = await fetch(path, {
       method: "POST",
-      headers: isForm ? {} : { "Content-Type": "application/json" },
+      headers: isForm ? languageHeader() : { "Content-Type": "application/json", ...languageHeader() },
       body: isForm ? body : JSON.stringify(body),
     });
     answer = await response.json().catch(() => ({ ok: false, error: `HTTP ${response.status}` }));
@@ -209,6 +215,7 @@ async function setLanguage(lang) {
   renderChatList();
   if (S.openChatId !== null) renderOpenChat({ keepScroll: true });
   renderDemoLines();
+  if (S.chats && S.chats.length) await reloadAll();  // the server's texts in the new language
 }
 
 /** Put the translated strings into the static parts of the page (data-i18n-* attributes). */
