@@ -121,7 +121,7 @@ def describe(cast: Cast, fake: FakeTelegram, deadlines: dict[str, str], t: Trans
             "Ministry working group (KH): officer %(name)s; it hears of every missed deadline.",
             name=officer[MINISTRY],
         ),
-        t("File the complaint in Sangkat Sla Kram (Siem Reab → Krong Siem Reab → Sla Kram) to reach the post."),
+        t("File the complaint in Sangkat Sla Kram (Siemreap → Siem Reab → Sla Kram) to reach the post."),
         t(
             "Deadlines: acknowledge within %(ack)s, each level up gets %(step)s, resolve within %(resolve)s; "
             "checked every %(sweep)s.",
