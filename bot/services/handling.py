@@ -18,6 +18,7 @@ from bot.domain.units import Unit
 from bot.i18n import N_
 from bot.outgoing import Outgoing, Screen, copy, inline_keyboard, user_text
 from bot.services import clocks, delivery, oversight
+from bot.services.prompts import ask_to_type, nothing_to_do
 from bot.services.session import PressAnswer, Session
 from bot.views import card as views
 from bot.views import notices
@@ -66,25 +67,14 @@ async def on_card_press(s: Session, press: Press, message_id: int) -> PressAnswe
         reason = press.args[0] if press.args else ""
         if reason not in RejectReason._value2member_map_:
             return PressAnswer(s.t("This button is no longer valid."), alert=True)
-        return await _ask(s, complaint, unit, "reject", message_id, reason=reason)
-    return await _ask(s, complaint, unit, press.action, message_id)
-
-
-def _closed(t, complaint: Complaint) -> PressAnswer:
-    return PressAnswer(
-        t(
-            "Complaint %(number)s: nothing to do, its status is already “%(status)s”.",
-            number=tracking.display(complaint.tracking_no, t.lang),
-            status=t(views.CARD_STATUS[complaint.status]),
-        ),
-        alert=True,
-    )
+        return await ask_to_type(s, complaint, unit, "reject", message_id, reason=reason)
+    return await ask_to_type(s, complaint, unit, press.action, message_id)
 
 
 async def _acknowledge(s: Session, complaint: Complaint, unit: Unit) -> PressAnswer:
     t = s.t_for(unit.lang)
     if not allowed(complaint.status, Action.ACKNOWLEDGE):
-        return _closed(t, complaint)  # a double tap, or someone was faster: nothing happens twice
+        return nothing_to_do(t, complaint)  # a double tap, or someone was faster: nothing happens twice
     await _change(s, complaint, unit, Status.ACKNOWLEDGED, "acknowledged")
     complaint = await _reload(s, complaint)
     lang = await delivery.citizen_lang(s, complaint)
@@ -95,7 +85,7 @@ async def _acknowledge(s: Session, complaint: Complaint, unit: Unit) -> PressAns
 async def _reject_menu(s: Session, complaint: Complaint, unit: Unit, message_id: int, *, show: bool) -> PressAnswer:
     t = s.t_for(unit.lang)
     if show and not allowed(complaint.status, Action.REJECT):
-        return _closed(t, complaint)
+        return nothing_to_do(t, complaint)
     buttons = views.reject_reasons(t, complaint) if show else views.card_buttons(t, complaint)
     await s.queue(
         Outgoing(
@@ -106,28 +96,6 @@ async def _reject_menu(s: Session, complaint: Complaint, unit: Unit, message_id:
         )
     )
     return PressAnswer(t("Why is it rejected?") if show else None)
-
-
-async def _ask(
-    s: Session, complaint: Complaint, unit: Unit, action: str, message_id: int, **detail: str
-) -> PressAnswer:
-    """Ask the officer to type (reply to a prompt): with privacy mode on, a bot in a group only
-    sees commands and replies to its own messages."""
-    t = s.t_for(unit.lang)
-    if not allowed(complaint.status, Action(action)):
-        return _closed(t, complaint)
-    screen = views.prompt(t, action, complaint, s.person.user_id, s.person.first_name or str(s.person.user_id))
-    prompt_id = await s.queue(
-        screen.send(
-            s.person.chat_id,
-            priority="notify",
-            complaint_id=complaint.id,
-            thread_id=unit.thread_id,
-            reply_to_message=message_id,
-        )
-    )
-    await pending.create(s.tx, s.person.chat_id, s.person.user_id, complaint.id, action, prompt_id, **detail)
-    return PressAnswer(t("Reply to my message below."))
 
 
 # --- what officers type in their group --------------------------------------------------------
@@ -157,7 +125,7 @@ async def on_group_reply(s: Session, message: Incoming, replied_to: int) -> bool
     action = waiting.action if waiting else "reply"
     if not allowed(complaint.status, Action(action)):
         await s.queue(
-            Screen(_closed(t, complaint).text or "").send(message.chat_id, reply_to_message=message.message_id)
+            Screen(nothing_to_do(t, complaint).text or "").send(message.chat_id, reply_to_message=message.message_id)
         )
         return True
     handled = await _ACTIONS[action](s, complaint, unit, message, waiting.detail if waiting else {})

@@ -14,11 +14,11 @@ from bot.domain.complaint import Complaint, Status
 from bot.domain.units import Level, Registry, Unit
 from bot.outgoing import Screen
 from bot.services import clocks, delivery
+from bot.services.prompts import ask_to_type, nothing_to_do
 from bot.services.session import PressAnswer, Session, Work
-from bot.views import card as card_views
 from bot.views import escalation as views
 from bot.views import notices
-from db.repositories import complaints, outbox, pending, users
+from db.repositories import complaints, outbox, users
 from db.repositories.deadlines import Deadline
 
 
@@ -43,32 +43,12 @@ async def on_press(s: Session, press: Press, message_id: int) -> PressAnswer:
     if level is None or not actor.can_handle(level.code, registry):
         return PressAnswer(t("Only officers of a level above the unit, or their supervisors, can do this."), alert=True)
     if complaint.status not in (Status.SUBMITTED, Status.ACKNOWLEDGED):
-        return PressAnswer(
-            t(
-                "Complaint %(number)s: nothing to do, its status is already “%(status)s”.",
-                number=complaint.tracking_no,
-                status=t(card_views.CARD_STATUS[complaint.status]),
-            ),
-            alert=True,
-        )
+        return nothing_to_do(t, complaint)
     if press.action == "remind":
         return await _remind(s, complaint, handler, level)
     if press.action == "take":
         return await _take_over(s, complaint, handler, level, message_id)
-    prompt = card_views.prompt(t, "transfer", complaint, s.person.user_id, s.person.first_name or "")
-    prompt_id = await s.queue(
-        prompt.send(
-            s.person.chat_id,
-            priority="notify",
-            complaint_id=complaint.id,
-            thread_id=level.thread_id,
-            reply_to_message=message_id,
-        )
-    )
-    await pending.create(
-        s.tx, s.person.chat_id, s.person.user_id, complaint.id, "transfer", prompt_id, as_unit=level.code
-    )
-    return PressAnswer(t("Reply to my message below."))
+    return await ask_to_type(s, complaint, level, "transfer", message_id, as_unit=level.code)
 
 
 async def _open(s: Session, complaint: Complaint, handler: Unit, registry: Registry) -> PressAnswer:
