@@ -23,7 +23,6 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.i18n import Catalogs
 from sandbox.demo import DEMO_DEADLINES, Cast, create_people, describe, stage
 from sandbox.fake_telegram import FakeTelegram
 from sandbox.web.app import WebClient
@@ -103,8 +102,9 @@ class Sandbox:
             cast.save(self.cast_file)
             self.save()
         deadlines = {name: os.environ.get(name, default) for name, default in DEMO_DEADLINES.items()}
-        await self._start_web(WebClient(self.fake, cast, deadlines))
-        return describe(cast, self.fake, deadlines, Catalogs.load().get("en"))  # the operator's console
+        client = WebClient(self.fake, cast, deadlines)
+        await self._start_web(client)
+        return describe(cast, self.fake, deadlines, client.catalogs.get("en"))  # the operator's console
 
     async def _start_bot(self, admin_id: int) -> None:
         env = bot_environment(self.fake, self.database, admin_id, os.environ.get("LOG_LEVEL", "INFO"))

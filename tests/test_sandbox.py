@@ -123,3 +123,17 @@ def test_entities_become_escaped_html():
     assert entities_to_html("evil", unsafe) == "evil"
     khmer = "ពាក្យបណ្តឹង"
     assert entities_to_html(khmer, [{"type": "bold", "offset": 0, "length": len(khmer)}]) == f"<b>{khmer}</b>"
+
+
+def test_service_messages_go_to_the_page_as_an_event_it_words_itself():
+    from sandbox.fake_telegram import FakeTelegram
+    from sandbox.web.render import message_json
+    from sandbox.web.strings import PAGE_STRINGS
+
+    fake = FakeTelegram()
+    admin, dara = fake.user("Admin"), fake.user("Dara")
+    group = fake.group("Post", supergroup=True, members=[admin])
+    joined = group.add_member(dara, by=admin)
+    shown = message_json(fake.world, joined)
+    assert shown["service"] == {"event": "joined", "name": "Dara"}
+    assert f"service_{shown['service']['event']}" in PAGE_STRINGS

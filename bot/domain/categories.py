@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from bot.domain.datafile import load_toml
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "data" / "categories.toml"
 
@@ -54,14 +55,4 @@ class CategoriesError(ValueError):
 
 def load_categories(path: Path | None = None) -> Categories:
     path = path or DEFAULT_FILE
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return Categories.model_validate(data)
-    except OSError as exc:
-        raise CategoriesError(f"cannot read {path}: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise CategoriesError(f"{path} is not valid TOML: {exc}") from exc
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise CategoriesError(f"{path}: {where}: {first['msg']}") from exc
+    return load_toml(path, Categories, CategoriesError)

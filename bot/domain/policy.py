@@ -5,11 +5,11 @@ Errors name the key (e.g. `category.drugs.resolve: '2 weeks' is not a duration l
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.domain.datafile import load_toml
 from bot.domain.deadlines import Duration
 from bot.domain.units import Level
 
@@ -86,16 +86,7 @@ class PolicyError(ValueError):
 
 def load_policy(path: Path | None = None, known_categories: set[str] | None = None) -> Policy:
     path = path or DEFAULT_FILE
-    try:
-        policy = Policy.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except OSError as exc:
-        raise PolicyError(f"cannot read {path}: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{path} is not valid TOML: {exc}") from exc
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise PolicyError(f"{path}: {where}: {first['msg'].removeprefix('Value error, ')}") from exc
+    policy = load_toml(path, Policy, PolicyError)
     unknown = sorted(set(policy.category) - known_categories) if known_categories is not None else []
     if unknown:
         raise PolicyError(f"{path}: category.{unknown[0]}: no such category in the categories file")

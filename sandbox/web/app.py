@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import json
 import logging
@@ -23,7 +24,7 @@ from sandbox.fake_telegram import FakeTelegram
 from sandbox.fake_telegram.actors import FakeGroup, FakeUser
 from sandbox.fake_telegram.errors import ButtonNotFound
 from sandbox.fake_telegram.world import Event
-from sandbox.web.render import message_json, reply_keyboard_json, sender_name, snippet
+from sandbox.web.render import message_json, reply_keyboard_json, sender_name
 from sandbox.web.strings import PAGE_STRINGS
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ PERSONAS = ("citizen", "officer", "supervisor")
 PERSONA_LABELS = {"citizen": "Citizen", "officer": "Officer", "supervisor": "Supervisor"}
 
 
+@functools.cache
 def khmer_font() -> Path:
     """Noto Sans Khmer from the installed fontpkg package (the page must not depend on a CDN)."""
     import fontpkg_noto_sans_khmer as package
@@ -203,18 +205,10 @@ class WebClient:
             {
                 "bot": {"name": bot.first_name, "username": bot.username},
                 "personas": [{"key": key, "label": PERSONA_LABELS[key]} for key in PERSONAS],
-                "chats": [{**chat, "last": self._last(chat["id"])} for chat in self.chats(t)],
+                "chats": self.chats(t),
                 "demo": describe(self.cast, self.fake, self.deadlines, t),
             }
         )
-
-    def _last(self, chat_id: int) -> dict[str, Any] | None:
-        chat = self.fake.world.chats.get(chat_id)
-        shown = [m for m in chat.messages.values() if not m.deleted] if chat else []
-        if not shown:
-            return None
-        last = shown[-1]
-        return {"message_id": last.message_id, "date": last.date, "snippet": snippet(last)}
 
     async def chat(self, request: web.Request) -> web.Response:
         chat = self.fake.world.chats.get(int(request.match_info["chat_id"]))

@@ -133,14 +133,17 @@ def _media(world: World, message: Message) -> dict[str, Any] | None:
     return found
 
 
-def _service(world: World, service: dict[str, Any]) -> str:
+def _service(world: World, service: dict[str, Any]) -> dict[str, str]:
+    """What a service message says, for the page to word in its language (`service_<event>`)."""
     if "new_chat_members" in service:
-        return ", ".join(sender_name(world, m["id"]) for m in service["new_chat_members"]) + " joined the group"
+        return {"event": "joined", "name": ", ".join(sender_name(world, m["id"]) for m in service["new_chat_members"])}
     if "left_chat_member" in service:
-        return sender_name(world, service["left_chat_member"]["id"]) + " left the group"
+        return {"event": "left", "name": sender_name(world, service["left_chat_member"]["id"])}
     if "new_chat_title" in service:
-        return f"Group renamed to {service['new_chat_title']}"
-    return next(iter(service)).replace("_", " ").capitalize()
+        return {"event": "renamed", "name": service["new_chat_title"]}
+    if "migrate_to_chat_id" in service or "migrate_from_chat_id" in service:
+        return {"event": "upgraded", "name": ""}
+    return {"event": "other", "name": ""}
 
 
 def message_json(world: World, message: Message) -> dict[str, Any]:

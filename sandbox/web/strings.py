@@ -11,6 +11,12 @@ from __future__ import annotations
 from bot.i18n import N_
 
 PAGE_STRINGS: dict[str, str] = {
+    # Service lines in groups (render.py sends the event and a name)
+    "service_joined": N_("{name} joined the group"),
+    "service_left": N_("{name} left the group"),
+    "service_renamed": N_("The group was renamed to {name}"),
+    "service_upgraded": N_("The group became a supergroup"),
+    "service_other": N_("The group was changed"),
     # Frame of the page
     "app_title": N_("Police complaints sandbox"),
     "chats": N_("Chats"),

@@ -350,9 +350,15 @@ function markRead(chatId) {
   saveJSON(STORE.lastRead, S.lastRead);
 }
 
+/** A group's service message (someone joined, the group was renamed…) in the page's language. */
+function serviceText(message) {
+  const service = message.service;
+  return t(`service_${service.event}`, { name: service.name });
+}
+
 /** One line of text standing for a message: its text, else the kind of media. */
 function snippetOf(message) {
-  if (message.service) return message.service;
+  if (message.service) return serviceText(message);
   const text = htmlToText(message.html).replace(/\s+/g, " ").trim();
   const media = message.media;
   if (!media) return text;
@@ -523,7 +529,7 @@ function messageNode(message, previous) {
     { "data-testid": "message", "data-message-id": message.message_id, "data-chat-id": message.chat_id });
   if (message.service) {
     row.classList.add("service");
-    row.append(el("span", "service-text", message.service));
+    row.append(el("span", "service-text", serviceText(message)));
     return row;
   }
   const mine = isFromPersona(message, S.persona);
