@@ -10,19 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 async def serve(settings: Settings) -> None:
@@ -95,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    from bot import logs
+
+    logs.configure(settings.log_level, settings.bot_token.get_secret_value())
 
     if args.command == "units":
         return asyncio.run(units_command(settings, args.action, args.file))

@@ -179,7 +179,7 @@ async def seed_database(db_path: Path, users: list[FakeUser], rng: random.Random
                 draft = intake.choose_category(intake.Draft(), rng.choice(sorted(valid)), valid)
                 draft = intake.choose_place(draft, commune, path)
                 draft = intake.add_description(draft, describe(rng))
-                await users_repo.touch(tx, user.id, user.first_name, user.username)
+                await users_repo.touch(tx, user.id)
                 await users_repo.set_lang(tx, user.id, "en")
                 seq = await users_repo.next_draft_seq(tx, user.id)
                 await drafts.create(tx, user.id, seq, draft)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 from telegram import BotCommand, Update
@@ -20,19 +19,17 @@ from bot.http import AiohttpRequest
 from bot.i18n import N_, Catalogs
 from bot.outgoing import Screen
 from bot.sender import OutboxSender
-from bot.services import chat_health, deadlines, units_admin
+from bot.services import chat_health, deadlines, retention, units_admin
 from bot.services.session import Services, session, work
 from bot.updates import UpdatePump
 from db.database import Database
 from db.migrate import migrate
-from db.repositories import uploads
 from handlers import group, presses, private
 from handlers.common import person_of
 
 log = logging.getLogger(__name__)
 
 HOUSEKEEPING_INTERVAL = 3600.0
-UPLOADS_KEPT = 7 * 86400.0  # charts and exports, once sent
 
 
 # PTB's own message quotes the token: never print it.
@@ -108,6 +105,7 @@ async def publish_commands(app: Application, services: Services) -> None:
         ("language", N_("Language")),
         ("help", N_("Help")),
         ("cancel", N_("Cancel the complaint I am writing")),
+        ("forget", N_("Forget me")),
     ]
     commands = [BotCommand(name, f"{km(text)} · {en(text)}"[:256]) for name, text in entries]
     try:
@@ -144,13 +142,13 @@ async def _close_connections(app: Application) -> None:
 
 
 async def _housekeeping(pump: UpdatePump, services: Services, stop: asyncio.Event) -> None:
+    """Retention, every hour: see bot/services/retention.py for what is kept how long."""
     while not stop.is_set():
         try:
-            removed = await pump.prune()
-            async with services.db.transaction() as tx:
-                removed += await uploads.prune(tx, time.time() - UPLOADS_KEPT)
-            if removed:
-                log.info("pruned %d processed updates and sent files", removed)
+            updates = await pump.prune()
+            done = await retention.housekeep(services)
+            if updates or any(done.values()):
+                log.info("housekeeping: pruned %d processed updates; retention %s", updates, done)
         except Exception:
             log.exception("housekeeping failed")
         with contextlib.suppress(TimeoutError):

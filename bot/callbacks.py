@@ -54,6 +54,8 @@ _PATTERNS = {
     # An escalation card or digest at a level above the unit: e:<complaint id>:<action>
     "escalation": re.compile(r"e:(?P<seq>\d{1,12}):(?P<action>remind|take|reassign|open)"),
     "revoke": re.compile(r"o:(?P<seq>\d{1,12}):(?P<action>revoke)"),
+    "forget": re.compile(r"fg:(?P<action>yes|no)"),  # the citizen confirms /forget
+    "invite_cancel": re.compile(r"iv:(?P<seq>\d{1,12}):(?P<action>cancel)"),  # an outstanding invitation, by number
 }
 
 

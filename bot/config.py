@@ -28,6 +28,9 @@ _HINTS = {
     "SWEEP_INTERVAL": "use a duration in calendar time such as 10s or 1m, e.g. SWEEP_INTERVAL=60s",
     "POLICY_FILE": "point it at a readable TOML file, e.g. POLICY_FILE=bot/data/policy.toml",
     "INVITE_TTL": "use a duration such as 24h or 7d, e.g. INVITE_TTL=7d",
+    "RETENTION_DRAFTS": "use a duration in calendar time such as 30d, e.g. RETENTION_DRAFTS=30d",
+    "RETENTION_MESSAGES": "use a duration in calendar time such as 30d, e.g. RETENTION_MESSAGES=30d",
+    "RETENTION_FILES": "use a duration in calendar time such as 24h, e.g. RETENTION_FILES=24h",
 }
 
 
@@ -62,6 +65,12 @@ class Settings(BaseSettings):
     sweep_interval: Annotated[Duration, NoDecode] = Field(Duration(60, "s"), alias="SWEEP_INTERVAL")
     # How long an invitation link stays valid.
     invite_ttl: Annotated[Duration, NoDecode] = Field(Duration(7, "d"), alias="INVITE_TTL")
+    # Retention (bot/services/retention.py): unfinished drafts are deleted after RETENTION_DRAFTS of
+    # silence; the texts of sent messages are wiped after RETENTION_MESSAGES (their ids stay, for
+    # edits and replies); charts and exports, once sent, after RETENTION_FILES.
+    retention_drafts: Annotated[Duration, NoDecode] = Field(Duration(30, "d"), alias="RETENTION_DRAFTS")
+    retention_messages: Annotated[Duration, NoDecode] = Field(Duration(30, "d"), alias="RETENTION_MESSAGES")
+    retention_files: Annotated[Duration, NoDecode] = Field(Duration(24, "h"), alias="RETENTION_FILES")
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -96,13 +105,21 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "ack_deadline", "resolve_deadline", "escalation_step", "sweep_interval", "invite_ttl", mode="before"
+        "ack_deadline",
+        "resolve_deadline",
+        "escalation_step",
+        "sweep_interval",
+        "invite_ttl",
+        "retention_drafts",
+        "retention_messages",
+        "retention_files",
+        mode="before",
     )
     @classmethod
     def _duration(cls, value: object) -> object:
         return Duration.parse(value) if isinstance(value, str) else value
 
-    @field_validator("invite_ttl", "sweep_interval")
+    @field_validator("invite_ttl", "sweep_interval", "retention_drafts", "retention_messages", "retention_files")
     @classmethod
     def _calendar_time(cls, value: Duration) -> Duration:
         if value.unit == "wd":

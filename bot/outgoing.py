@@ -52,6 +52,14 @@ def reply_keyboard(rows: list[list[Button]], placeholder: str | None = None) -> 
 
 REMOVE_KEYBOARD: dict[str, Any] = {"remove_keyboard": True}
 
+# A message passed on between citizen and police says so in its params, for the sender (which strips
+# it before calling Telegram) and its failure hook: {"to": "police" | "citizen", "chat": ..., "message":
+# ..., "thread": ...}, the chat, message and forum topic it was written in.
+RELAY = "relay"
+# A message about no complaint that must not wait behind the chat's other such messages (the sender's
+# fair queuing gives it a lane of its own; stripped before calling Telegram), e.g. the flood notice.
+OWN_LANE = "own_lane"
+
 
 @dataclass(frozen=True)
 class Outgoing:
@@ -62,6 +70,7 @@ class Outgoing:
     params: dict[str, Any]
     priority: str = "reply"  # reply: answers the chat's own message; notify: everything else
     complaint_id: int | None = None
+    ephemeral: bool = False  # its text is wiped once sent (e.g. a citizen's contact for /reveal)
 
 
 @dataclass(frozen=True)

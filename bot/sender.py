@@ -1,7 +1,10 @@
 """The outbox sender: delivers queued Bot API calls, in order per chat, within Telegram's limits.
 
-- Order: a chat's messages go out strictly in the order they were queued; a message waiting for a
-  retry holds back the later ones of the same chat only.
+- Order: within a chat, the messages about one complaint go out in the order they were queued, and
+  different complaints take turns (bot.sendqueue: a new card is never stuck behind another
+  complaint's chatter); a message waiting for a retry holds back the later ones of its chat only.
+- Coalescing (bot.sendqueue): only the newest of several waiting edits of one card is sent; a
+  citizen's relayed texts waiting together for one group go out as one message.
 - Limits: sliding windows per chat and for notifications overall (bot.ratelimit).
 - Failures: 429 waits `retry_after` for that chat only; network errors, timeouts and 5xx retry with
   capped exponential backoff for as long as Telegram is down (and all chats resume as soon as one
@@ -24,16 +27,18 @@ import itertools
 import logging
 import random
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from telegram import Bot, InputFile
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
+from bot import evidence_upload
+from bot.domain.textsplit import TEXT_LIMIT
 from bot.ratelimit import ChatLimiters, TelegramLimits
 from bot.sendlog import SendLog
+from bot.sendqueue import ChatQueue, for_telegram, merged
 from db.database import Database, Tx
 from db.repositories import outbox, uploads
 from db.repositories.outbox import OutboxRow
@@ -78,7 +83,7 @@ class OutboxSender:
         self._clock = clock
         self._log = SendLog(db, on_flushed=self._forget)
         self._wake = asyncio.Event()
-        self._queues: dict[int, deque[OutboxRow]] = {}
+        self._queues: dict[int, ChatQueue] = {}
         self._known: set[int] = set()  # row ids queued, in flight, or sent but not yet recorded
         # Chats with something to send, by the priority of their next message. `_waiting`: until when
         # (a retry, a per-chat window), entries (when, tiebreak, chat_id), superseded ones skipped;
@@ -169,7 +174,10 @@ class OutboxSender:
         if row.id in self._known:
             return
         self._known.add(row.id)
-        self._queues.setdefault(row.chat_id, deque()).append(row)
+        queue = self._queues.setdefault(row.chat_id, ChatQueue())
+        superseded = queue.add(row, sending=row.chat_id in self._in_flight)
+        if superseded is not None:  # recorded as sent without a call: the newer edit says it all
+            self._log.sent(superseded.id, None)
         self._schedule(row.chat_id, 0.0)
 
     def _forget(self, row_ids: list[int]) -> None:
@@ -196,7 +204,7 @@ class OutboxSender:
         if self._due.get(chat_id, float("inf")) <= when:
             return
         self._due[chat_id] = when
-        heapq.heappush(self._waiting[queue[0].priority], (when, next(self._counter), chat_id))
+        heapq.heappush(self._waiting[queue.head().priority], (when, next(self._counter), chat_id))
 
     def _dispatch_due(self) -> None:
         now = self._clock()
@@ -211,8 +219,8 @@ class OutboxSender:
                 queue = self._queues.get(chat_id)
                 if not queue or chat_id in self._in_flight:
                     continue
-                head = queue[0]
-                wait = max(head.next_attempt_at - time.time(), self._limiters.wait(chat_id, notify, now))
+                head = queue.head()
+                wait = max(queue.not_before - time.time(), self._limiters.wait(chat_id, notify, now))
                 if head.priority != priority or wait > 0:  # the chat's own window, or a merged queue
                     postponed.append((chat_id, max(wait, 0.0)))
                     continue
@@ -236,7 +244,7 @@ class OutboxSender:
             del self._due[chat_id]
             queue = self._queues.get(chat_id)
             if queue:
-                heapq.heappush(self._ready[priority], (queue[0].id, chat_id))
+                heapq.heappush(self._ready[priority], (queue.head().id, chat_id))
 
     def _next_look(self) -> float | None:
         """Seconds until some chat may be dispatched (None: nothing waits)."""
@@ -275,10 +283,12 @@ class OutboxSender:
 
     async def _send_head(self, chat_id: int) -> None:
         queue = self._queues[chat_id]
-        row = queue[0]
+        row = queue.head()
+        run = queue.relay_run(TEXT_LIMIT)  # relayed texts that go out in one message with it
+        sending = merged(row, run)
         retry_in: float | None = None
         try:
-            params = await self._params(row)
+            params = await self._params(for_telegram(sending))
             self._log.attempted(row.id)
             # Bot API method names are case-insensitive; the lowercase form also tells PTB that this raw
             # call is deliberate (it warns when a method it wraps is called through do_api_request).
@@ -293,15 +303,19 @@ class OutboxSender:
             if any(h in error.message.lower() for h in _HARMLESS):
                 self._log.sent(row.id, None)
             else:
-                await self._park(row, f"{type(error).__name__}: {error.message}")
-            queue.popleft()
+                await self._park(sending, f"{type(error).__name__}: {error.message}", also=run)
+            queue.pop_head()
+            queue.discard(run)
         except (NetworkError, TelegramError) as error:
             retry_in = min(MAX_BACKOFF, 2.0 ** min(row.attempts, 6)) * random.uniform(0.5, 1.0)
             await self._retry_later(row, retry_in, f"{type(error).__name__}: {error.message}")
             self._backing_off.add(chat_id)
         else:
-            self._log.sent(row.id, result.get("message_id") if isinstance(result, dict) else None)
-            queue.popleft()
+            message_id = result.get("message_id") if isinstance(result, dict) else None
+            for done in (row, *run):  # a merged relay: every part is in that one message
+                self._log.sent(done.id, message_id)
+            queue.pop_head()
+            queue.discard(run)
             self.sent += 1
             self._backing_off.discard(chat_id)
             self._telegram_is_back()
@@ -318,7 +332,7 @@ class OutboxSender:
         for chat_id in list(self._backing_off):
             queue = self._queues.get(chat_id)
             if queue and chat_id not in self._in_flight:
-                queue[0] = replace(queue[0], next_attempt_at=time.time())
+                queue.not_before = time.time()
                 self._schedule(chat_id, 0.0)
         self._backing_off.clear()
 
@@ -340,6 +354,12 @@ class OutboxSender:
                 if stored is None:
                     raise BadRequest("the file to send is gone")
                 params[key] = InputFile(stored[2], filename=stored[0], attach=True)
+            # Evidence a citizen sent as a file: downloaded, cleaned of what could identify them and
+            # renamed here, so only the clean bytes ever reach the unit (bot.evidence_upload).
+            elif evidence_upload.is_evidence_file(value):
+                params[key], withheld_caption = await evidence_upload.prepare(self._bot, value)
+                if withheld_caption is not None:
+                    params["caption"] = withheld_caption
         # An edit of a message queued earlier (a complaint's card), found by its outbox row.
         edit_of_row = params.pop("edit_of_outbox", None)
         if edit_of_row is not None:
@@ -355,23 +375,28 @@ class OutboxSender:
         async with self._db.transaction() as tx:
             await outbox.mark_retry(tx, row.id, next_at, error)
         queue = self._queues[row.chat_id]
-        queue[0] = replace(row, attempts=row.attempts + 1, next_attempt_at=next_at)
+        queue.replace_head(replace(row, attempts=row.attempts + 1, next_attempt_at=next_at))
+        queue.not_before = next_at  # the whole chat waits (a 429 is for the chat)
 
-    async def _park(self, row: OutboxRow, error: str) -> None:
+    async def _park(self, row: OutboxRow, error: str, *, also: Sequence[OutboxRow] = ()) -> None:
+        """`row` as it was sent (a merged relay: with the texts of `also`, parked with it); the hook
+        hears of it once, with everything it carried."""
         log.error("outbox %s to %s parked: %s", row.id, row.chat_id, error)
         async with self._db.transaction() as tx:
-            await outbox.mark_failed(tx, row.id, error)
+            for parked in (row, *also):
+                await outbox.mark_failed(tx, parked.id, error)
             await self._on_permanent_failure(tx, row, error)
-        self._known.discard(row.id)
+        self._known.difference_update(r.id for r in (row, *also))
 
     async def _migrate(self, old: int, new: int) -> None:
         log.warning("chat %s became supergroup %s: moving its queue", old, new)
         async with self._db.transaction() as tx:
             await outbox.move_chat(tx, old, new)
             await self._on_chat_migrated(tx, old, new)
-        moved = self._queues.pop(old, deque())
-        merged = sorted([*self._queues.get(new, ()), *(replace(r, chat_id=new) for r in moved)], key=lambda r: r.id)
-        self._queues[new] = deque(merged)
+        joined, superseded = ChatQueue.joined(self._queues.pop(old, None), self._queues.get(new), new)
+        for row in superseded:
+            self._log.sent(row.id, None)
+        self._queues[new] = joined
         self._due.pop(old, None)
         self._in_flight.discard(old)
         self._schedule(new, 0.0)

@@ -8,6 +8,11 @@ with its effects (db.database.current_update_id), so a crash can neither lose no
 
 Handling: updates of one chat strictly in order (a conversation), different chats concurrently (a
 Bot API round trip takes ~100 ms; one at a time would cap the bot at ~10 updates a second).
+
+Flooding: before anything is stored, each person's updates pass a token bucket (bot.domain.throttle,
+sized in the policy's [limits]). What a script sends beyond it is confirmed to Telegram but neither
+stored nor handled; the person is told once a minute, through the outbox, and the log counts the
+dropped updates (never their content).
 """
 
 from __future__ import annotations
@@ -18,19 +23,26 @@ import json
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application
 
-from db.database import Database, UpdateMark, current_update
-from db.repositories import inbox
+from bot.domain.policy import Limits
+from bot.domain.throttle import Throttle
+from bot.i18n import N_
+from bot.outgoing import OWN_LANE, Screen
+from bot.services.session import Services, Work
+from db.database import Database, Tx, UpdateMark, current_update
+from db.repositories import inbox, users
 from db.repositories.inbox import InboxItem
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+# chat_member: who joins and leaves units' groups (Telegram sends it only if asked, to administrators).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"]
 PRUNE_AFTER = 2 * 24 * 3600.0
 
 
@@ -51,11 +63,52 @@ def chat_key(raw: dict[str, Any]) -> str:
     return "-"
 
 
+# Service messages about the chat itself (an upgrade to a supergroup, members joining or leaving) are
+# never dropped: they change where the bot must write, and nobody can send them in bulk.
+_CHAT_EVENTS = frozenset(
+    {"migrate_to_chat_id", "migrate_from_chat_id", "new_chat_members", "left_chat_member", "group_chat_created"}
+)
+TOO_FAST = N_(
+    "⏳ You are sending messages too fast, so the last ones were not received. "
+    "Please wait a minute, then send again what is missing."
+)
+
+
+def throttled_person(raw: dict[str, Any]) -> tuple[int, int | None] | None:
+    """(user id, chat id to tell) of an update that counts against its sender's bucket; None for
+    updates that are never dropped (the bot's own membership changes, chat events)."""
+    for kind in ("message", "edited_message", "callback_query"):
+        body = raw.get(kind)
+        if not isinstance(body, dict):
+            continue
+        sender = body.get("from")
+        if not isinstance(sender, dict) or "id" not in sender:
+            return None
+        if kind != "callback_query" and _CHAT_EVENTS.intersection(body):
+            return None
+        chat = body.get("chat") or (body.get("message") or {}).get("chat") or {}
+        return int(sender["id"]), chat.get("id")
+    return None
+
+
 class UpdatePump:
-    def __init__(self, app: Application, db: Database, *, poll_timeout: int = 25, max_concurrent: int = 256) -> None:
+    def __init__(
+        self,
+        app: Application,
+        db: Database,
+        *,
+        poll_timeout: int = 25,
+        max_concurrent: int = 256,
+        throttle: Throttle | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._app = app
         self._db = db
         self._poll_timeout = poll_timeout
+        self._services = app.bot_data.get("services")  # for the "too fast" notice (None: drop silently)
+        self._throttle = throttle or _throttle_of(self._services)
+        self._clock = clock
+        self.dropped = 0  # updates over a person's limit, for tests and benchmarks
         self._slots = asyncio.Semaphore(max_concurrent)
         self._queues: dict[str, deque[InboxItem]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
@@ -102,13 +155,36 @@ class UpdatePump:
         return list(result)
 
     async def _store(self, updates: list[dict[str, Any]]) -> None:
-        items = []
+        items, too_fast = [], []
+        now = self._clock()
         for raw in updates:
+            person = throttled_person(raw)
+            if person is not None:
+                verdict = self._throttle.admit(person[0], now)
+                if not verdict.admitted:
+                    self.dropped += 1
+                    if verdict.notify:
+                        log.warning("user %s sends too fast: %d updates dropped", person[0], verdict.dropped)
+                        too_fast.append(person)
+                    continue
             items.append(InboxItem(raw["update_id"], chat_key(raw), json.dumps(raw, ensure_ascii=False)))
+        if not items and not too_fast:
+            return
         async with self._db.transaction() as tx:
             fresh = await inbox.store(tx, items)
+            for user_id, chat_id in too_fast:
+                await self._tell_too_fast(tx, user_id, chat_id)
         for item in fresh:
             self._enqueue(item)
+
+    async def _tell_too_fast(self, tx: Tx, user_id: int, chat_id: int | None) -> None:
+        """The one notice of this period, in the chat the updates came from, queued like any answer."""
+        if self._services is None or chat_id is None:
+            return
+        t = self._services.catalogs.get(await users.get_lang(tx, user_id))
+        notice = Screen(t(TOO_FAST)).send(chat_id)
+        notice.params[OWN_LANE] = "too_fast"  # not behind the answers to what was admitted
+        await Work(self._services, tx).queue(notice)
 
     async def _pause(self, failures: int) -> None:
         delay = min(30.0, 0.5 * 2 ** min(failures, 6))
@@ -164,3 +240,9 @@ class UpdatePump:
     @property
     def backlog(self) -> int:
         return sum(len(q) for q in self._queues.values())
+
+
+def _throttle_of(services: Services | None) -> Throttle:
+    """The bucket sized by the policy's [limits] (its defaults when the pump runs without services)."""
+    limits = services.policy.limits if services is not None else Limits()
+    return Throttle(limits.updates_burst, limits.updates_per_minute / 60.0)

@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import os
 import sqlite3
+import stat
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -28,6 +30,25 @@ log = logging.getLogger(__name__)
 
 Row = sqlite3.Row
 Params = Sequence[Any] | dict[str, Any]
+
+
+def private_file(path: Path) -> None:
+    """Make sure `path` can be read by its owner only: complaints name people and places.
+
+    A missing folder is created 0700 and a missing file 0600 (whatever the umask); an existing file
+    with wider permissions (e.g. 0644 from an earlier version) is narrowed. SQLite creates its -wal
+    and -shm files with the database file's permissions, so they follow.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+        path.parent.chmod(0o700)  # mkdir's mode is filtered by the umask
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        path.chmod(0o600)
+    for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if companion.exists() and stat.S_IMODE(companion.stat().st_mode) & 0o077:
+            companion.chmod(0o600)
 
 
 class UpdateMark:
@@ -92,7 +113,7 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path, *, synchronous: str = "FULL") -> Database:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
         conn = await aiosqlite.connect(path, isolation_level=None, timeout=10.0)
         conn.row_factory = sqlite3.Row
         # WAL: readers never block the writer. FULL: a complaint acknowledged to a citizen survives
@@ -157,9 +178,11 @@ class Database:
             await self._conn.executescript(script)
 
     async def backup_to(self, target: Path) -> None:
-        """A consistent copy of the live database (VACUUM INTO), checked before it replaces target."""
+        """A consistent copy of the live database (VACUUM INTO), checked before it replaces target.
+        The copy is as private as the database: 0600, in a folder created 0700."""
         partial = target.with_suffix(target.suffix + ".partial")
         partial.unlink(missing_ok=True)
+        private_file(partial)  # VACUUM INTO writes into an existing empty file, keeping its mode
         async with self._lock:
             await self._conn.execute("VACUUM INTO ?", (str(partial),))
         check = sqlite3.connect(partial)

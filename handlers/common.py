@@ -28,7 +28,15 @@ def person_of(update: Update) -> Person:
 
 def incoming(message: Message) -> Incoming:
     text = message.text if message.text is not None else message.caption
-    return Incoming(message.chat_id, message.message_id, text, has_media=message.text is None)
+    document = message.document if message.animation is None else None  # Telegram fills both for a GIF
+    return Incoming(
+        message.chat_id,
+        message.message_id,
+        text,
+        has_media=message.text is None,
+        document_file_id=document.file_id if document else None,
+        document_name=document.file_name if document else None,
+    )
 
 
 def thread_of(message: Message) -> int | None:

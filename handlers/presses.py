@@ -6,16 +6,18 @@ nothing.
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot import callbacks
-from bot.services import citizen, handling, intake, oversight, supervision, units_admin
+from bot.services import citizen, forget, handling, intake, oversight, supervision, units_admin
+from bot.services.press_place import Place
 from bot.services.session import PressAnswer, Session, session
-from handlers.common import Context, answer_query, person_of, services_of
+from handlers.common import Context, answer_query, person_of, services_of, thread_of
 
-# Where each kind of button lives: anything pressed elsewhere was forged or copied.
-PRIVATE_ONLY = {"lang", "menu", "intake", "mine", "show", "answer", "feedback"}
+# Where each kind of button lives: anything pressed elsewhere was forged or copied. The overdue
+# list's pages are private like the list itself (a page press in a group would edit it into the group).
+PRIVATE_ONLY = {"lang", "menu", "intake", "mine", "show", "answer", "feedback", "overdue", "forget"}
 GROUP_ONLY = {"card", "group_lang", "escalation"}
 
 
@@ -23,8 +25,11 @@ async def on_press(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     press = callbacks.decode(query.data)
-    message_id = query.message.message_id if query.message else None
-    private = query.message is not None and query.message.chat.type == "private"
+    pressed = query.message  # a Message, or an InaccessibleMessage (e.g. too old to be shown again)
+    message_id = pressed.message_id if pressed is not None else None
+    private = pressed is not None and pressed.chat.type == "private"
+    # Where the press came from: the chat always; the forum topic only if Telegram shows the message.
+    place = Place(thread_of(pressed), topic_known=True) if isinstance(pressed, Message) else Place(None, False)
     if press is not None and press.kind == "escalation":
         await services_of(context).settle_sends()  # "take over" makes the pressed message the card
     async with session(services_of(context), person_of(update)) as s:
@@ -32,20 +37,22 @@ async def on_press(update: Update, context: Context) -> None:
         if press is None or message_id is None or misplaced:
             answer = PressAnswer(await citizen.stale_press(s))
         else:
-            answer = await _dispatch(s, press, message_id)
+            answer = await _dispatch(s, press, message_id, place)
     await answer_query(query, answer.text, alert=answer.alert)
 
 
-async def _dispatch(s: Session, press: callbacks.Press, message_id: int) -> PressAnswer:
+async def _dispatch(s: Session, press: callbacks.Press, message_id: int, place: Place) -> PressAnswer:
     kind = press.kind
     if kind == "card":
-        return await handling.on_card_press(s, press, message_id)
+        return await handling.on_card_press(s, press, message_id, place)
     if kind == "revoke":
         return await units_admin.revoke(s, press.target)
+    if kind == "invite_cancel":
+        return await units_admin.cancel_invite(s, press.target, message_id)
     if kind == "group_lang":
         return await units_admin.group_language(s, press.action, message_id)
     if kind == "escalation":
-        return await oversight.on_press(s, press, message_id)
+        return await oversight.on_press(s, press, message_id, place)
     if kind == "overdue":
         await supervision.overdue(s, int(press.action), message_id)
         return PressAnswer()
@@ -64,6 +71,8 @@ async def _dispatch(s: Session, press: callbacks.Press, message_id: int) -> Pres
         text = await handling.start_answer(s, press.target)
     elif kind == "feedback":
         text = await handling.feedback(s, press.target, press.action)
+    elif kind == "forget":
+        text = await forget.on_press(s, press.action, message_id)
     return PressAnswer(text)
 
 

@@ -12,8 +12,8 @@ from telegram import Message, Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.domain.intake import Evidence
-from bot.services import citizen, handling, intake, supervision, units_admin
-from bot.services.session import Session, session
+from bot.services import citizen, forget, handling, intake, private_only, reports, supervision, units_admin
+from bot.services.session import Person, Services, Session, session
 from handlers.common import Context, incoming, person_of, services_of
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -46,6 +46,43 @@ async def _status(s: Session, args: list[str]) -> None:
         await citizen.ask_number(s)
 
 
+Report = Callable[[Services, Person, list[str]], Awaitable[None]]
+
+# Staff commands: answered in the private chat only (a group gets a pointer back here, whose deep
+# link runs the same command: bot/services/private_only.py).
+STAFF_COMMANDS: dict[str, Command] = {
+    "status": _status,
+    "officers": lambda s, args: units_admin.roster(s, " ".join(args)),
+    "invite": units_admin.invite,
+    "overdue": lambda s, args: supervision.overdue(s),
+    "reveal": supervision.reveal,
+}
+# Read in a snapshot, drawn or written outside the database lock, then stored in one short write.
+REPORTS: dict[str, Report] = {"stats": reports.stats, "export": reports.export}
+
+
+def _report(report: Report) -> Callable[[Update, Context], Awaitable[None]]:
+    async def handle(update: Update, context: Context) -> None:
+        await report(services_of(context), person_of(update), list(context.args or []))
+
+    return handle
+
+
+async def on_start(update: Update, context: Context) -> None:
+    """/start, also from a deep link: an invitation, or a staff command asked for in a group. Its
+    payload is parsed strictly, and the command then checks who is asking, as if it were typed."""
+    args = list(context.args or [])
+    asked = private_only.parse_payload(args[0]) if args else None
+    if asked is not None and asked.command in REPORTS:
+        await REPORTS[asked.command](services_of(context), person_of(update), list(asked.args))
+        return
+    async with session(services_of(context), person_of(update)) as s:
+        if asked is not None:
+            await STAFF_COMMANDS[asked.command](s, list(asked.args))
+        else:
+            await _start(s, args)
+
+
 def evidence_of(message: Message) -> Evidence | None:
     """The file a message carries, if it is a kind citizens may attach as evidence."""
     if message.photo:
@@ -63,6 +100,8 @@ def evidence_of(message: Message) -> Evidence | None:
         message_id=message.message_id,
         caption=message.caption,
         file_name=getattr(media, "file_name", None),
+        file_size=media.file_size,
+        mime_type=getattr(media, "mime_type", None),
     )
 
 
@@ -87,7 +126,9 @@ async def on_text(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     await _settle_if_reply(message, context)
-    async with session(services_of(context), person_of(update)) as s:
+    services, person = services_of(context), person_of(update)
+    await intake.match_place_first(services, person.user_id, message.text)  # CPU work, before the lock
+    async with session(services, person) as s:
         if not await _answer_to_police(s, message):
             await citizen.on_text(s, message.text)
 
@@ -145,23 +186,22 @@ async def on_unknown_command(update: Update, context: Context) -> None:
 
 
 def register(app: Application) -> None:
+    assert set(private_only.ARGUMENT_SHAPES) == set(STAFF_COMMANDS) | set(REPORTS)  # every link has a command
     commands: dict[str, Command] = {
-        "start": _start,
         "new": lambda s, args: intake.start(s),
-        "status": _status,
         "mycomplaints": lambda s, args: citizen.my_complaints(s, 0, None),
         "help": lambda s, args: citizen.show_help(s),
         "cancel": lambda s, args: intake.ask_cancel(s),
+        "forget": lambda s, args: forget.ask(s),
         "language": lambda s, args: citizen.ask_language(s),
-        "invite": units_admin.invite,
-        "officers": lambda s, args: units_admin.roster(s, " ".join(args)),
-        "overdue": lambda s, args: supervision.overdue(s),
-        "stats": supervision.stats,
-        "export": supervision.export,
-        "reveal": lambda s, args: supervision.reveal(s, args, private=True),
+        "invites": units_admin.list_invites,
+        **STAFF_COMMANDS,
     }
+    app.add_handler(CommandHandler("start", on_start, filters=PRIVATE))
     for name, action in commands.items():
         app.add_handler(CommandHandler(name, _command(action), filters=PRIVATE))
+    for name, report in REPORTS.items():
+        app.add_handler(CommandHandler(name, _report(report), filters=PRIVATE))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, on_unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, on_text))
     media = filters.PHOTO | filters.VIDEO | filters.VOICE | filters.AUDIO | filters.Document.ALL

@@ -1,7 +1,8 @@
 """The sandbox's cast: who is who, set up through the bot itself, as a ministry would do it.
 
-An administrator binds one province's chain of units (a commune post, its district and province,
-and the ministry) to groups with `/bind`, and enrols an officer per unit and a supervisor with
+An administrator makes the bot an administrator of each group (allowed to ban users, which `/bind`
+requires), binds one province's chain of units (a commune post, its district and province, and the
+ministry) to groups with `/bind`, and enrols an officer per unit and a supervisor with
 `/invite` links that the people open. No database is written from here: the bot does it all, so
 the sandbox shows the same bot a ministry would run.
 """
@@ -83,6 +84,8 @@ async def stage(fake: FakeTelegram, admin: FakeUser, citizen: FakeUser, supervis
     for code in CHAIN:
         members = [admin, officers[code]] + ([supervisor] if code != MINISTRY else [])
         group = fake.group(GROUP_TITLES[code], supergroup=True, members=members)
+        # /bind needs the bot to be an administrator allowed to ban users: the admin promotes it first.
+        group.set_bot_status("administrator", by=admin)
         group.send(admin, f"/bind {code}")
         await fake.wait_for_message(group.id, lambda m, code=code: f"({code})" in m.plain_text, timeout=STEP_TIMEOUT)
         groups[code] = group

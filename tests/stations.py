@@ -35,8 +35,10 @@ class World:
     async def bind(
         self, code: str, *, title: str | None = None, supergroup: bool = True, lang: str = "en"
     ) -> FakeGroup:
-        """A group bound to the unit, its cards in `lang` (units start in Khmer)."""
+        """A group bound to the unit, its cards in `lang` (units start in Khmer). Like an administrator
+        would, the admin first makes the bot an administrator allowed to ban users (/bind needs it)."""
         group = self.fake.group(title or f"Unit {code}", supergroup=supergroup, members=[self.admin])
+        group.set_bot_status("administrator", by=self.admin)
         group.send(self.admin, f"/bind {code}")
         await self.fake.wait_for_message(group.id, lambda m: f"({code})" in m.plain_text)
         if lang == "en":

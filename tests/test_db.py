@@ -44,7 +44,7 @@ async def test_migrations_apply_once(db, tmp_path):
 async def test_a_failed_transaction_leaves_nothing(db):
     with pytest.raises(RuntimeError):
         async with db.transaction() as tx:
-            await users.touch(tx, 1, "A", None)
+            await users.touch(tx, 1)
             raise RuntimeError("boom")
     async with db.read() as tx:
         assert await users.get(tx, 1) is None
@@ -52,7 +52,7 @@ async def test_a_failed_transaction_leaves_nothing(db):
 
 async def test_filing_stores_complaint_evidence_and_first_event(db):
     async with db.transaction() as tx:
-        await users.touch(tx, 42, "Sokha", None)
+        await users.touch(tx, 42)
         seq = await users.next_draft_seq(tx, 42)
         await drafts.create(tx, 42, seq, finished_draft())
         stored = await drafts.get(tx, 42)
@@ -70,7 +70,7 @@ async def test_filing_stores_complaint_evidence_and_first_event(db):
 
 async def test_the_same_draft_cannot_be_filed_twice(db):
     async with db.transaction() as tx:
-        await users.touch(tx, 42, "Sokha", None)
+        await users.touch(tx, 42)
         await complaints.file(tx, NewComplaint(42, 1, finished_draft(), "en"), 2025)
     with pytest.raises(sqlite3.IntegrityError):
         async with db.transaction() as tx:
@@ -86,7 +86,7 @@ async def test_inbox_ignores_redelivered_updates_and_marks_with_the_handlers_tra
     token = current_update.set(UpdateMark(7))
     try:
         async with db.transaction() as tx:
-            await users.touch(tx, 5, None, None)
+            await users.touch(tx, 5)
     finally:
         current_update.reset(token)
     async with db.read() as tx:
@@ -107,9 +107,36 @@ async def test_outbox_rows_keep_order_and_follow_a_migrated_chat(db):
 
 async def test_backup_is_a_checked_consistent_copy(db, tmp_path):
     async with db.transaction() as tx:
-        await users.touch(tx, 1, "A", None)
+        await users.touch(tx, 1)
     target = tmp_path / "backup.sqlite3"
     await db.backup_to(target)
     copy = sqlite3.connect(target)
     assert copy.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 1
     copy.close()
+
+
+def mode(path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+async def test_database_and_backups_are_private_to_the_bot_user(tmp_path):
+    # Under the usual umask 022 files came out 0644: readable by every account on the server.
+    database = await Database.open(tmp_path / "new" / "bot.sqlite3")
+    try:
+        await migrate(database)
+        assert mode(tmp_path / "new") == 0o700
+        assert mode(tmp_path / "new" / "bot.sqlite3") == 0o600
+        assert mode(tmp_path / "new" / "bot.sqlite3-wal") == 0o600
+        await database.backup_to(tmp_path / "backups" / "copy.sqlite3")
+        assert mode(tmp_path / "backups") == 0o700 and mode(tmp_path / "backups" / "copy.sqlite3") == 0o600
+    finally:
+        await database.close()
+
+
+async def test_an_existing_world_readable_database_is_narrowed_on_open(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    sqlite3.connect(path).close()
+    path.chmod(0o644)
+    database = await Database.open(path)
+    await database.close()
+    assert mode(path) == 0o600

@@ -703,3 +703,97 @@ async def test_abandoned_long_poll_does_not_conflict(fake: FakeTelegram, bot: Bo
     async with make_bot(fake) as restarted:
         assert await restarted.get_updates(timeout=0) == ()
     fake.assert_no_errors()
+
+
+# -- removing members (banChatMember, unbanChatMember, chat_member) ------------------------------
+MEMBER_UPDATES = ["message", "chat_member", "my_chat_member"]
+
+
+async def test_ban_removes_a_member_until_unbanned_and_telegram_reports_each_change(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    owner, dara = fake.user("Owner"), fake.user("Dara")
+    group = fake.group("Post", supergroup=True, bot_status="administrator", members=[owner, dara])
+    await bot.get_updates(timeout=0, allowed_updates=MEMBER_UPDATES)
+    assert await bot.ban_chat_member(group.id, dara.id, revoke_messages=False)
+    assert (await bot.get_chat_member(group.id, dara.id)).status == "kicked"
+    assert await bot.get_chat_member_count(group.id) == 2  # the owner and the bot
+    with pytest.raises(ValueError, match="banned"):
+        group.add_member(dara, by=owner)  # not even an administrator can add them back
+    assert await bot.unban_chat_member(group.id, dara.id, only_if_banned=True)
+    assert (await bot.get_chat_member(group.id, dara.id)).status == "left"  # free to join, not added back
+    group.add_member(dara, by=owner)
+    assert await bot.unban_chat_member(group.id, dara.id, only_if_banned=True)  # not banned: nothing happens
+    assert (await bot.get_chat_member(group.id, dara.id)).status == "member"
+    assert await bot.unban_chat_member(group.id, dara.id)  # without only_if_banned it removes, as documented
+    assert (await bot.get_chat_member(group.id, dara.id)).status == "left"
+    updates = await bot.get_updates(timeout=0)
+    members = [u.chat_member for u in updates if u.chat_member]
+    changes = [(c.old_chat_member.status, c.new_chat_member.status) for c in members]
+    assert changes == [("member", "kicked"), ("kicked", "left"), ("left", "member"), ("member", "left")]
+    first = members[0]
+    assert (first.chat.id, first.from_user.id, first.new_chat_member.user.id) == (group.id, fake.bot_id, dara.id)
+    removals = [m.service["left_chat_member"]["id"] for m in fake.messages(group.id) if "left_chat_member" in m.service]
+    assert removals == [dara.id, dara.id]  # the service message (posted by the bot), each time they were in
+    # A basic group keeps no ban list: the ban just removes, and unbanChatMember does not exist there.
+    basic = fake.group("Basic", bot_status="administrator", members=[owner, dara])
+    assert await bot.ban_chat_member(basic.id, dara.id)
+    assert (await bot.get_chat_member(basic.id, dara.id)).status == "left"
+    with pytest.raises(BadRequest, match=r"(?i)method is available for supergroup and channel chats only"):
+        await bot.unban_chat_member(basic.id, dara.id)
+
+
+async def test_ban_is_refused_like_telegram_refuses_it(fake: FakeTelegram, bot: Bot) -> None:
+    owner, admin, dara = fake.user("Owner"), fake.user("Admin"), fake.user("Dara")
+    group = fake.group("Post", supergroup=True, members=[owner, dara], admins=[admin])
+    with pytest.raises(BadRequest, match=r"(?i)not enough rights to restrict/unrestrict chat member"):
+        await bot.ban_chat_member(group.id, dara.id)  # the bot is only a member
+    group.set_bot_status("administrator", by=owner, rights={"can_restrict_members": False})
+    own = await bot.get_chat_member(group.id, fake.bot_id)
+    assert own.status == "administrator" and not own.can_restrict_members and own.can_delete_messages
+    with pytest.raises(BadRequest, match=r"(?i)not enough rights to restrict/unrestrict chat member"):
+        await bot.ban_chat_member(group.id, dara.id)
+    with pytest.raises(BadRequest, match=r"(?i)not enough rights to restrict/unrestrict chat member"):
+        await bot.unban_chat_member(group.id, dara.id, only_if_banned=True)
+    group.set_bot_status("administrator", by=owner)
+    assert (await bot.get_chat_member(group.id, fake.bot_id)).can_restrict_members
+    with pytest.raises(BadRequest, match=r"(?i)can't remove chat owner"):
+        await bot.ban_chat_member(group.id, owner.id)
+    with pytest.raises(BadRequest, match=r"(?i)user is an administrator of the chat"):
+        await bot.ban_chat_member(group.id, admin.id)
+    with pytest.raises(BadRequest, match=r"(?i)user not found"):
+        await bot.ban_chat_member(group.id, 987654321)
+    dara.send("/start")
+    with pytest.raises(BadRequest, match=r"(?i)can't ban members in private chats"):
+        await bot.ban_chat_member(dara.chat_id, dara.id)
+    with pytest.raises(ValueError, match="unknown administrator rights"):
+        group.set_bot_status("administrator", by=owner, rights={"can_fly": True})
+    assert (await bot.get_chat_member(group.id, dara.id)).status == "member"  # nothing changed
+    stranger = fake.user("Stranger")
+    assert await bot.ban_chat_member(group.id, stranger.id)  # someone not in the group is banned beforehand
+    with pytest.raises(ValueError, match="banned"):
+        group.add_member(stranger)
+
+
+async def test_chat_member_updates_go_only_to_an_administrator_that_asked_for_them(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    owner, dara, muted = fake.user("Owner"), fake.user("Dara"), fake.user("Muted")
+    group = fake.group("Post", supergroup=True, members=[owner])
+    group.add_member(dara)  # the bot is not an administrator: no chat_member
+    assert [u for u in await bot.get_updates(timeout=0) if u.chat_member] == []
+    group.set_bot_status("administrator", by=owner, rights={"can_restrict_members": False})
+    group.remove_member(dara)
+    assert [u for u in await bot.get_updates(timeout=0) if u.chat_member] == []  # not asked for (the default)
+    await bot.get_updates(timeout=0, allowed_updates=MEMBER_UPDATES)
+    group.add_member(dara)
+    group.add_member(muted, by=owner, status="restricted")
+    group.remove_member(dara)
+    updates = [u.chat_member for u in await bot.get_updates(timeout=0) if u.chat_member]
+    assert [(c.new_chat_member.user.id, c.new_chat_member.status) for c in updates] == [
+        (dara.id, "member"),
+        (muted.id, "restricted"),
+        (dara.id, "left"),
+    ]
+    assert updates[1].new_chat_member.is_member and not updates[1].new_chat_member.can_send_messages
+    assert updates[1].from_user.id == owner.id and updates[0].from_user.id == dara.id

@@ -222,10 +222,12 @@ async def test_both_sides_see_the_history_with_status(world, citizen):
     await press(world, dara, card, "💬 Reply")
     await answer_prompt(world, dara, "We will visit tomorrow.")
     await chat.reply("We will visit tomorrow.")
-    # The officers' view, in their group: who did what.
+    # The officers' view, in an officer's private chat (a group is only pointed there): who did what.
     group.send(dara, f"/status {number}")
+    await fake.wait_for_message(group.id, lambda m: "ask me in a private chat" in m.plain_text)
+    dara.send(f"/status {number}")
     staff_view = await fake.wait_for_message(
-        group.id, lambda m: "History" in m.plain_text and "Acknowledged by Dara" in m.plain_text
+        dara.chat_id, lambda m: "History" in m.plain_text and "Acknowledged by Dara" in m.plain_text
     )
     assert "We will visit tomorrow." in staff_view.plain_text
     # The citizen's view: the unit, never an officer's name.

@@ -32,6 +32,19 @@ def test_contain_bidi_closes_what_the_text_opened():
     assert contain_bidi("plain") == "plain"
 
 
+def test_contain_bidi_is_not_fooled_by_unmatched_closers():
+    # The review's bypass: a PDF first "cancelled" the RLO in a count of openers against closers.
+    assert contain_bidi("\u202c\u202eevil") == "\u202c\u202eevil\u202c"
+    assert contain_bidi("\u2069\u2067x") == "\u2069\u2067x\u2069"
+    # A PDF cannot close an embedding from inside an isolate; the PDI closes both.
+    assert contain_bidi("\u202eA\u2067B\u202c") == "\u202eA\u2067B\u202c\u2069\u202c"
+    assert contain_bidi("\u2067\u202eA\u2069") == "\u2067\u202eA\u2069"
+    # Nested openers are closed innermost first; a line break ends them all (UAX #9 paragraphs).
+    assert contain_bidi("\u202b\u2066x") == "\u202b\u2066x\u2069\u202c"
+    assert contain_bidi("\u202eline one\nline two") == "\u202eline one\nline two"
+    assert contain_bidi("ok\n\u202eevil") == "ok\n\u202eevil\u202c"
+
+
 def test_digit_conversions_round_trip():
     assert to_khmer_digits("0123456789") == "០១២៣៤៥៦៧៨៩"
     assert to_latin_digits("០១២៣៤៥៦៧៨៩") == "0123456789"

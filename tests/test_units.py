@@ -63,6 +63,7 @@ async def test_only_admins_and_supervisors_in_scope_can_bind(world, citizen):
     stranger.send("/start")
     await world.english(stranger)
     group = world.fake.group("Somebody's group", supergroup=True, members=[stranger])
+    group.set_bot_status("administrator", by=stranger)  # /bind also needs the bot to be able to ban users
     group.send(stranger, f"/bind {POST}")
     await world.fake.wait_for_message(group.id, lambda m: "Only a system administrator or a supervisor" in m.plain_text)
     # A supervisor of the district may bind its posts, not another district's.
@@ -117,7 +118,9 @@ async def test_roster_and_revoking_an_officer(world, citizen):
     query = world.admin.press(roster, roster.buttons()[0][1])
     await world.fake.wait_for(lambda: query in world.fake.callback_answers)
     assert world.query("SELECT revoked_at FROM members WHERE user_id = ?", (officer.id,))[0]["revoked_at"]
-    # A removed officer can no longer act.
+    # A removed officer is out of the group (tests/test_membership.py), and back in it can no longer act.
+    await world.fake.wait_for(lambda: world.fake.world.member_status(group.chat, officer.id) == "left")
+    group.add_member(officer)
     number = await file_complaint(citizen(language_code="en"))
     card = await world.card(POST, number)
     query = officer.press(card, "✅ Acknowledge")
@@ -194,6 +197,7 @@ async def test_group_language_and_khmer_cards(world, citizen):
 
 async def test_a_unit_bound_to_a_forum_topic_gets_its_cards_in_that_topic(world, citizen):
     forum = world.fake.group("Siem Reap police", supergroup=True, forum=True, members=[world.admin])
+    forum.set_bot_status("administrator", by=world.admin)
     topic = forum.create_topic("Sla Kram post", by=world.admin)
     forum.send(world.admin, f"/bind {POST}", topic=topic)
     await world.fake.wait_for_message(forum.id, lambda m: f"({POST})" in m.plain_text)

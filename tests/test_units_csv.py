@@ -79,6 +79,25 @@ def test_every_problem_is_named_by_row_and_column(gazetteer):
     assert any("appears twice" in s for s in shown)
 
 
+def test_names_with_markup_control_or_bidi_characters_are_refused_by_row_and_column(gazetteer):
+    # A unit name is shown to groups and citizens: markup broke messages, bidi controls reorder them.
+    rows = rows_of(export(default_registry(gazetteer)))
+    index = {r["code"]: i for i, r in enumerate(rows)}
+    rows[index["0102"]]["name_en"] = "<b>Mongkol Borei</b>"
+    rows[index["0103"]]["name_km"] = "ម\u202eងគលបូរី"
+    rows[index["0104"]]["name_en"] = "Line\nbreak"
+    rows[index["0105"]]["name_en"] = "Sla Kram & Svay Dankum"  # "&" is fair in a name; views escape it
+    rows[index["0106"]]["name_km"] = "សៀម\u200bរាប"  # a zero-width space, pasted from a website: harmless
+    with pytest.raises(CsvError) as error:
+        parse(text_of(rows), gazetteer)
+    shown = [str(p) for p in error.value.problems]
+    row = {code: i + 2 for code, i in index.items()}
+    assert f"row {row['0102']}, column name_en: must not contain the character '<', the character '>'" in shown
+    assert f"row {row['0103']}, column name_km: must not contain the invisible direction control U+202E" in shown
+    assert f"row {row['0104']}, column name_en: must not contain the control character U+000A" in shown
+    assert not any(s.startswith((f"row {row['0105']},", f"row {row['0106']},")) for s in shown)
+
+
 def test_missing_columns_and_uncovered_communes(gazetteer):
     with pytest.raises(CsvError) as error:
         parse("code,level\nKH,ministry\n", gazetteer)

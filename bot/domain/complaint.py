@@ -103,6 +103,9 @@ class NewComplaint:
     draft_seq: int
     draft: Draft
     lang: str
+    # The Telegram name and username when filing: for the ministry's /reveal only, never for posts.
+    citizen_name: str | None = None
+    citizen_username: str | None = None
 
     @property
     def evidence(self) -> tuple[Evidence, ...]:

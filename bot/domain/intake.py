@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.domain.evidence_files import MAX_DOCUMENT_BYTES, cleanable_picture_type
 from bot.domain.textnorm import letter_count
 
 
@@ -63,6 +64,8 @@ class Evidence:
     message_id: int  # in the citizen's private chat, so the post can get a copy later
     caption: str | None = None
     file_name: str | None = None
+    file_size: int | None = None  # bytes, as Telegram reports it (it may not)
+    mime_type: str | None = None  # as the citizen's app claims it
 
 
 @dataclass(frozen=True)
@@ -220,7 +223,19 @@ def add_evidence(draft: Draft, item: Evidence) -> Draft:
         return draft  # the same file sent twice (or a redelivered update): keep one
     if len(draft.evidence) >= EVIDENCE_MAX:
         raise IntakeError("evidence_full", limit=EVIDENCE_MAX)
+    if item.kind == "document":
+        _check_document(item)
     return draft._with(evidence=(*draft.evidence, item))
+
+
+def _check_document(item: Evidence) -> None:
+    """A document reaches the post only after the bot has downloaded and cleaned it
+    (bot.domain.evidence_files): refuse now, while the citizen can still send it another way, what
+    could never be cleaned."""
+    if item.file_size is not None and item.file_size > MAX_DOCUMENT_BYTES:
+        raise IntakeError("document_too_big", limit_mb=MAX_DOCUMENT_BYTES // (1024 * 1024))
+    if cleanable_picture_type(item.mime_type) is False:  # e.g. HEIC: its location data would go along
+        raise IntakeError("picture_not_cleanable")
 
 
 def remember_media_group(draft: Draft, media_group_id: str | None) -> Draft:

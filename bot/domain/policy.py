@@ -5,12 +5,14 @@ Errors name the key (e.g. `category.drugs.resolve: '2 weeks' is not a duration l
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.domain.datafile import load_toml
-from bot.domain.deadlines import Duration
+from bot.domain.deadlines import TIMEZONE, Duration
 from bot.domain.units import Level
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "data" / "policy.toml"
@@ -56,10 +58,40 @@ class DailySummary(_Strict):
     hour: int = Field(8, ge=0, le=23)
 
 
+class Groups(_Strict):
+    # Someone who is not enrolled joins a unit's group: tell the group and its supervisors
+    # ("alert"), or also remove them at once ("remove").
+    strangers: Literal["alert", "remove"] = "alert"
+
+
+class Limits(_Strict):
+    """How much one person may send and file (the sizes are explained in policy.toml)."""
+
+    updates_burst: int = Field(60, ge=10)
+    updates_per_minute: int = Field(30, ge=5)
+    open_complaints: int = Field(5, ge=1)
+    complaints_per_day: int = Field(3, ge=1)
+
+    def day_start(self, now: float) -> float:
+        """Midnight of `now`'s day in Phnom Penh: the day the daily cap counts."""
+        local = datetime.fromtimestamp(now, TIMEZONE)
+        return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+
+    def cap_reached(self, open_count: int, filed_today: int) -> str | None:
+        """Which cap stops a new complaint ("open" or "daily"), if any."""
+        if open_count >= self.open_complaints:
+            return "open"
+        if filed_today >= self.complaints_per_day:
+            return "daily"
+        return None
+
+
 class Policy(_Strict):
     defaults: Defaults = Defaults()
     escalation: Escalation = Escalation()
     daily_summary: DailySummary | None = None
+    groups: Groups = Groups()
+    limits: Limits = Limits()
     category: dict[str, Deadlines] = {}
 
     def acknowledge(self, category: str) -> Duration:

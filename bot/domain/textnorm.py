@@ -23,6 +23,8 @@ INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _BIDI_OPENERS = "\u202a\u202b\u202d\u202e"  # LRE RLE LRO RLO, closed by PDF
 _BIDI_ISOLATES = "\u2066\u2067\u2068"  # LRI RLI FSI, closed by PDI
 _PDF, _PDI = "\u202c", "\u2069"
+# Bidi paragraph separators (class B): embeddings and isolates end at them.
+_PARAGRAPH_BREAKS = "\n\r\x1c\x1d\x1e\x85\u2029"
 BIDI_CONTROLS = _BIDI_OPENERS + _BIDI_ISOLATES + _PDF + _PDI + "\u200e\u200f\u061c"
 
 _STRIP_FOR_KEY = re.compile("[" + re.escape(INVISIBLE + BIDI_CONTROLS) + "]")
@@ -69,10 +71,27 @@ def letter_count(text: str) -> int:
 
 
 def contain_bidi(text: str) -> str:
-    """Close any bidi embedding or isolate the text opened, so it cannot reorder what follows.
+    """Close every bidi embedding, override or isolate the text leaves open, so it cannot reorder
+    what follows it (the rest of the bot's message, another person's name).
 
-    The text itself stays as typed; only closing controls are appended.
+    The text itself stays as typed; only closing controls are appended. The scan follows the
+    Unicode bidi algorithm's pairing rules (UAX #9, X1-X8): a PDF closes the innermost embedding
+    only if no isolate was opened after it, a PDI closes the innermost isolate and everything opened
+    inside it, unmatched closers are ignored ("\u202c\u202e" leaves the RLO open), and a paragraph
+    break ends everything. Counting openers against closers, as an earlier version did, let an
+    unmatched closer cancel a later opener.
     """
-    open_embeddings = sum(text.count(c) for c in _BIDI_OPENERS) - text.count(_PDF)
-    open_isolates = sum(text.count(c) for c in _BIDI_ISOLATES) - text.count(_PDI)
-    return text + _PDF * max(open_embeddings, 0) + _PDI * max(open_isolates, 0)
+    stack: list[str] = []  # the open controls, innermost last
+    for ch in text:
+        if ch in _BIDI_OPENERS or ch in _BIDI_ISOLATES:
+            stack.append(ch)
+        elif ch == _PDF:
+            if stack and stack[-1] in _BIDI_OPENERS:
+                stack.pop()
+        elif ch == _PDI:
+            if any(c in _BIDI_ISOLATES for c in stack):
+                while stack.pop() not in _BIDI_ISOLATES:
+                    pass
+        elif ch in _PARAGRAPH_BREAKS:
+            stack.clear()
+    return text + "".join(_PDI if c in _BIDI_ISOLATES else _PDF for c in reversed(stack))

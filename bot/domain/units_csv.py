@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from bot.domain import phone as phones
 from bot.domain.places import Gazetteer
+from bot.domain.textnorm import BIDI_CONTROLS, INVISIBLE  # zero-width spaces and joiners are harmless
 from bot.domain.units import MINISTRY, Level, Registry, Unit
 
 COLUMNS = ("code", "level", "parent_code", "name_km", "name_en", "phone", "chat_id", "thread_id", "lang", "communes")
@@ -21,6 +23,11 @@ REQUIRED = ("code", "level", "parent_code", "name_km", "name_en")
 PARENT_LEVEL = {Level.PROVINCE: Level.MINISTRY, Level.DISTRICT: Level.PROVINCE, Level.POST: Level.DISTRICT}
 _CODE = re.compile(r"^[A-Z0-9]{1,12}$")
 _INTEGER = re.compile(r"^-?\d{1,20}$")
+# Unit names appear in messages to groups and citizens (HTML) and in Telegram toasts. Views escape
+# them, but a name is no place for markup tags, control characters or bidi controls, which could
+# reorder the text around it: refuse them here, where the person who typed them can fix them. ("&"
+# stays allowed: "Sla Kram & Svay Dankum police post" is a fair name, and escaping handles it.)
+_MARKUP = "<>"
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,8 @@ def _unit(row: dict[str, str], number: int, problems: list[Problem]) -> Unit | N
             problems.append(Problem(number, column, "must not be empty"))
         elif len(row[column]) > 120:
             problems.append(Problem(number, column, "is longer than 120 characters"))
+        elif bad := _bad_name_characters(row[column]):
+            problems.append(Problem(number, column, f"must not contain {bad}"))
     phone = row.get("phone") or None
     if phone:
         phone = phones.parse_typed(phone)
@@ -142,6 +151,19 @@ def _unit(row: dict[str, str], number: int, problems: list[Problem]) -> Unit | N
         thread_id,
         lang,
     )
+
+
+def _bad_name_characters(name: str) -> str:
+    """What a unit name must not contain, described for the person fixing the file ('' if fine)."""
+    found = []
+    for ch in dict.fromkeys(name):
+        if ch in _MARKUP:
+            found.append(f"the character {ch!r}")
+        elif ch in BIDI_CONTROLS:
+            found.append(f"the invisible direction control U+{ord(ch):04X}")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") and ch not in INVISIBLE:
+            found.append(f"the control character U+{ord(ch):04X}")
+    return ", ".join(found)
 
 
 def _integer(row: dict[str, str], column: str, number: int, problems: list[Problem]) -> int | None:

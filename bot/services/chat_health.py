@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.services import delivery, units_admin
+from bot.services import delivery, membership, relay, units_admin
 from bot.services.session import Services, Work
 from db.database import Tx
 from db.repositories import complaints
@@ -29,14 +29,20 @@ def failure_hook(services: Services):
     async def on_permanent_failure(tx: Tx, row: OutboxRow, error: str) -> None:
         """A message Telegram refused for good. For a group the bot lost, its units become
         unreachable (the ministry is told once) and a complaint whose card could not be delivered
-        goes to the next level up at once."""
-        if row.chat_id >= 0 or not chat_is_lost(error):
-            return  # a citizen who blocked the bot, or a malformed message: parked, nothing more
-        w = Work(services, tx)
-        await units_admin.chat_lost(w, row.chat_id, error)
-        complaint = await complaints.get(tx, row.complaint_id) if row.complaint_id else None
-        if complaint and complaint.card_outbox_id == row.id and complaint.responsible_code:
-            await delivery.deliver(w, complaint, complaint.responsible_code, await w.registry())
+        goes to the next level up at once. The writer of a relayed message that cannot be
+        delivered is told (bot.services.relay). A removal from a group that Telegram refused must be
+        done by hand: whoever asked for it, and the group, are told."""
+        if row.method == membership.BAN_METHOD:
+            await membership.removal_refused(Work(services, tx), row, error)
+        group_lost = row.chat_id < 0 and chat_is_lost(error)
+        if group_lost:
+            w = Work(services, tx)
+            await units_admin.chat_lost(w, row.chat_id, error)
+            complaint = await complaints.get(tx, row.complaint_id) if row.complaint_id else None
+            if complaint and complaint.card_outbox_id == row.id and complaint.responsible_code:
+                await delivery.deliver(w, complaint, complaint.responsible_code, await w.registry())
+        # A message passed on between citizen and police: its writer is told, or it goes up a level.
+        await relay.undelivered(Work(services, tx), row, error, chat_lost=group_lost)
 
     return on_permanent_failure
 

@@ -7,13 +7,15 @@ outbox exactly when the complaint's new state is committed.
 
 from __future__ import annotations
 
-from bot.domain import routing
+from bot import evidence_upload
+from bot.domain import evidence_files, routing
 from bot.domain.complaint import Complaint, Status
 from bot.domain.units import Level, Registry, Unit
-from bot.outgoing import Outgoing, Screen, copy
+from bot.outgoing import Outgoing, Screen, copy, threaded
 from bot.services import clocks
 from bot.services.session import Work
 from bot.views import card as card_views
+from bot.views import evidence as evidence_views
 from bot.views import notices
 from db.repositories import complaints, users
 
@@ -79,16 +81,34 @@ async def deliver(w: Work, complaint: Complaint, responsible: str, registry: Reg
 
 
 async def _copy_evidence(w: Work, complaint: Complaint, unit: Unit, card_id: int) -> None:
-    """The citizen's photos, videos, voice notes and documents, right under the card (copied: the
-    copies carry no sender), then the location pin."""
+    """The citizen's photos, videos, voice notes and documents, right under the card, then the
+    location pin. Media is copied (a copy names no sender; Telegram strips a photo's EXIF); a
+    document is re-sent, downloaded and cleaned by the sender (bot.evidence_upload), because its
+    bytes and name reach the post exactly as the citizen's phone made them. Every item carries the
+    bot's caption: the citizen's own caption and its entities never pass unescaped."""
     assert unit.chat_id is not None
-    for item in await complaints.evidence(w.tx, complaint.id):
+    t = w.t_for(unit.lang)
+    items = await complaints.evidence(w.tx, complaint.id)
+    for position, item in enumerate(items, start=1):
+        caption = evidence_views.caption(t, position, len(items), complaint.tracking_no, item["caption"])
+        if item["kind"] == "document":
+            document = evidence_upload.document(
+                item["file_id"],
+                position,
+                evidence_files.claimed_extension(item["file_name"], None),
+                evidence_views.withheld(t, position, len(items), complaint.tracking_no),
+            )
+            params = threaded({"document": document, "caption": caption, "parse_mode": "HTML"}, unit.thread_id, card_id)
+            await w.queue(Outgoing(unit.chat_id, "sendDocument", params, "notify", complaint.id))
+            continue
         await w.queue(
             copy(
                 unit.chat_id,
                 complaint.citizen_id,
                 item["message_id"],
                 complaint_id=complaint.id,
+                # A video message cannot have a caption (and the citizen could not give it one).
+                caption=None if item["kind"] == "video_note" else caption,
                 thread_id=unit.thread_id,
                 reply_to_outbox=card_id,
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import escape
 
 from bot.callbacks import Press
 from bot.domain import tracking
@@ -16,8 +17,9 @@ from bot.domain.complaint import Action, Complaint, Feedback, RejectReason, Stat
 from bot.domain.textnorm import strip_invisible, to_latin_digits
 from bot.domain.units import Unit
 from bot.i18n import N_
-from bot.outgoing import Outgoing, Screen, copy, inline_keyboard, user_text
-from bot.services import clocks, delivery, oversight
+from bot.outgoing import Outgoing, Screen, inline_keyboard
+from bot.services import clocks, delivery, oversight, relay
+from bot.services.press_place import Place
 from bot.services.prompts import ask_to_type, nothing_to_do
 from bot.services.session import PressAnswer, Session
 from bot.views import card as views
@@ -37,6 +39,10 @@ class Incoming:
     message_id: int
     text: str | None
     has_media: bool
+    # A file sent as a document: re-sent cleaned and renamed, never copied (it can carry a name and
+    # a location, see bot/evidence_upload.py); None for any other message.
+    document_file_id: str | None = None
+    document_name: str | None = None
 
 
 def _snippet(text: str | None) -> str:
@@ -47,13 +53,17 @@ def _snippet(text: str | None) -> str:
 # --- card buttons -----------------------------------------------------------------------------
 
 
-async def on_card_press(s: Session, press: Press, message_id: int) -> PressAnswer:
+async def on_card_press(s: Session, press: Press, message_id: int, place: Place) -> PressAnswer:
+    """A button of a complaint's card: only on the card's own ground (the chat and topic its unit is
+    bound to), and only by those who may act for that unit."""
     complaint = await complaints.get(s.tx, press.target)
     if complaint is None or complaint.unit_code is None:
         return PressAnswer(s.t("This button is no longer valid."), alert=True)
     registry = await s.registry()
     unit = registry.get(complaint.unit_code)
     assert unit is not None
+    if not place.is_bound_place_of(unit, s.person.chat_id):  # a copy elsewhere: the same answer as forged data
+        return PressAnswer(s.t("This button is no longer valid."), alert=True)
     t = s.t_for(unit.lang)
     if not (await s.actor()).can_handle(unit.code, registry):
         return PressAnswer(
@@ -116,11 +126,8 @@ async def on_group_reply(s: Session, message: Incoming, replied_to: int) -> bool
     # A reassignment asked from an escalation card is authorized at that level, not the unit's.
     acting_for = registry.get(waiting.detail.get("as_unit", "")) if waiting else None
     if not (await s.actor()).can_handle((acting_for or unit).code, registry):
-        await s.queue(
-            Screen(t("Only officers of %(unit)s or their supervisors can do this.", unit=unit.name(t.lang))).send(
-                message.chat_id, reply_to_message=message.message_id
-            )
-        )
+        refusal = t("Only officers of %(unit)s or their supervisors can do this.", unit=escape(unit.name(t.lang)))
+        await s.queue(Screen(refusal).send(message.chat_id, reply_to_message=message.message_id))
         return True
     action = waiting.action if waiting else "reply"
     if not allowed(complaint.status, Action(action)):
@@ -137,16 +144,7 @@ async def on_group_reply(s: Session, message: Incoming, replied_to: int) -> bool
 async def _send_reply(s: Session, complaint: Complaint, unit: Unit, message: Incoming, detail: dict) -> bool:
     if not message.text and not message.has_media:
         return False
-    citizen_t = s.t_for(await delivery.citizen_lang(s, complaint))
-    await _relay(
-        s,
-        message,
-        to_chat=complaint.citizen_id,
-        complaint_id=complaint.id,
-        header=notices.officer_message_header(citizen_t, complaint, unit),
-        footer=notices.answer_hint(citizen_t),
-        markup=notices.answer_button(citizen_t, complaint),
-    )
+    await relay.to_citizen(s, complaint, unit, message)  # the group is told if it cannot be delivered
     await _event(s, complaint, unit, "officer_message", snippet=_snippet(message.text))
     t = s.t_for(unit.lang)
     await s.queue(
@@ -264,51 +262,6 @@ async def _reload(s: Session, complaint: Complaint) -> Complaint:
     return fresh
 
 
-async def _relay(
-    s: Session,
-    message: Incoming,
-    *,
-    to_chat: int,
-    complaint_id: int,
-    header: str,
-    footer: str = "",
-    markup: dict | None = None,
-    thread_id: int | None = None,
-    reply_to_outbox: int | None = None,
-) -> None:
-    """Pass a message on between citizen and police, framed by `header`. Text becomes a new message;
-    media is copied (a copy names no sender) with the frame as its caption, or, when the words do
-    not fit Telegram's 1,024-character caption, the words go first as their own message."""
-    framed = "\n\n".join(part for part in (header, user_text(message.text) if message.text else "", footer) if part)
-    if message.has_media and len(framed) <= 1000:
-        caption = framed
-    else:
-        await s.queue(
-            Screen(framed, None if message.has_media else markup).send(
-                to_chat,
-                priority="notify",
-                complaint_id=complaint_id,
-                thread_id=thread_id,
-                reply_to_outbox=reply_to_outbox,
-            )
-        )
-        if not message.has_media:
-            return
-        caption = header
-    await s.queue(
-        copy(
-            to_chat,
-            message.chat_id,
-            message.message_id,
-            complaint_id=complaint_id,
-            caption=caption,
-            thread_id=thread_id,
-            reply_to_outbox=reply_to_outbox,
-            markup=markup,
-        )
-    )
-
-
 # --- the citizen's side -----------------------------------------------------------------------
 
 
@@ -358,20 +311,16 @@ async def relay_from_citizen(s: Session, complaint: Complaint, message: Incoming
         complaint.status,
         detail={"snippet": _snippet(message.text)},
     )
-    registry = await s.registry()
-    unit = registry.get(complaint.unit_code or "")
-    if unit is not None and unit.chat_id is not None:
-        await _relay(
-            s,
-            message,
-            to_chat=unit.chat_id,
-            complaint_id=complaint.id,
-            header=views.from_citizen(s.t_for(unit.lang), complaint),
-            thread_id=unit.thread_id,
-            reply_to_outbox=complaint.card_outbox_id,
-        )
+    # To the unit handling it, or the nearest reachable one above; the citizen is told which, or that
+    # no unit can be reached (never "sent" for a message that went nowhere).
+    target = await relay.to_police(s, complaint, message)
+    if target is None:
+        await s.say(relay.not_passed_on(s.t, complaint))
+    elif target.code == complaint.unit_code:
         await delivery.refresh_card(s, await _reload(s, complaint))
-    await s.say(notices.answer_sent(s.t, complaint))
+        await s.say(notices.answer_sent(s.t, complaint))
+    else:
+        await s.say(relay.passed_up_notice(s.t, complaint, target))
 
 
 async def feedback(s: Session, complaint_id: int, rating: str) -> str | None:

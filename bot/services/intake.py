@@ -6,18 +6,21 @@ the draft, apply a pure transition from bot.domain.intake, store it, queue the a
 
 from __future__ import annotations
 
+import asyncio
 import functools
 
 from bot.callbacks import Press
 from bot.domain import intake, phone, tracking
 from bot.domain.complaint import NewComplaint
 from bot.domain.intake import PLACE_STEPS, ContactMode, Draft, Evidence, IntakeError, Step
+from bot.domain.places import QUERY_MAX_CHARS, Gazetteer, Match
 from bot.domain.textnorm import match_key
 from bot.i18n import Catalogs
 from bot.outgoing import REMOVE_KEYBOARD, Outgoing, Screen
-from bot.services import delivery
-from bot.services.session import Session
+from bot.services import caps, delivery
+from bot.services.session import Services, Session
 from bot.views import common as common_views
+from bot.views import evidence as evidence_views
 from bot.views import intake as views
 from bot.views.intake import ReplyButtons
 from db.repositories import complaints, drafts, users
@@ -33,6 +36,10 @@ async def start(s: Session) -> None:
     """/new or the menu button: a fresh draft, or the one in progress where it was left."""
     await users.set_awaiting(s.tx, s.user.user_id, None)
     stored = await drafts.get(s.tx, s.user.user_id)
+    over_a_cap = await caps.refusal(s, has_draft=stored is not None)  # told before writing anything
+    if over_a_cap is not None:
+        await s.say(over_a_cap)
+        return
     if stored:
         await s.say(Screen(s.t("You have a complaint in progress. Let's continue where you left off.")))
         await _show(s, stored.seq, stored.draft)
@@ -126,10 +133,13 @@ async def _press_edit(s: Session, stored: StoredDraft, press: Press, message_id:
 
 async def _press_submit(s: Session, stored: StoredDraft, press: Press, message_id: int) -> str:
     intake.ready_to_submit(stored.draft)
-    lang = s.t.lang
-    complaint = await complaints.file(
-        s.tx, NewComplaint(s.user.user_id, stored.seq, stored.draft, lang), s.services.gazetteer.data_year
-    )
+    over_a_cap = await caps.refusal(s, has_draft=True)
+    if over_a_cap is not None:  # nothing filed; the review keeps its buttons for a later Submit
+        await s.say(over_a_cap)
+        return s.t("Not filed: see the message below.")
+    person = s.person
+    new = NewComplaint(s.user.user_id, stored.seq, stored.draft, s.t.lang, person.first_name, person.username)
+    complaint = await complaints.file(s.tx, new, s.services.gazetteer.data_year)
     await drafts.delete(s.tx, s.user.user_id)
     complaint = await delivery.dispatch(s, complaint)  # the card is queued in this same transaction
     await s.queue(_remove_buttons(s.person.chat_id, message_id))
@@ -163,6 +173,18 @@ _PRESS_ACTIONS = {
 # --- typed and sent things --------------------------------------------------------------------
 
 
+async def match_place_first(services: Services, user_id: int, text: str) -> None:
+    """Before the session of a text message: if the citizen's draft is at a place step, match the
+    text now, outside the database lock and off the event loop, so that `_typed_place` inside the
+    session (a write transaction every other chat waits for) only reads the result back. If the
+    draft moved on in between, `_typed_place` matches again for its new step (bounded work)."""
+    async with services.db.read() as tx:
+        stored = await drafts.get(tx, user_id)
+    if stored is None or stored.draft.step not in PLACE_STEPS or _reply_button(services.catalogs, text):
+        return
+    await asyncio.to_thread(_place_matches, services.gazetteer, text, _parent_code(stored.draft))
+
+
 async def on_text(s: Session, text: str) -> bool:
     """Text while a draft is open; False if there is no draft (the caller answers instead)."""
     stored = await drafts.get(s.tx, s.user.user_id)
@@ -176,7 +198,7 @@ async def on_text(s: Session, text: str) -> bool:
 
 
 async def _on_text(s: Session, stored: StoredDraft, text: str) -> None:
-    draft, button = stored.draft, _reply_button(s, text)
+    draft, button = stored.draft, _reply_button(s.services.catalogs, text)
     if button == ReplyButtons.CANCEL:
         await s.say(views.confirm_cancel(s.t, stored.seq))
     elif button == ReplyButtons.BACK:
@@ -212,7 +234,7 @@ async def on_media(s: Session, item: Evidence, media_group_id: str | None) -> bo
     try:
         updated = intake.add_evidence(stored.draft, item)
     except IntakeError as error:
-        await s.say(Screen(_error_text(s, error)))
+        await s.say(evidence_views.refused(s.t, error.reason, error.details) or Screen(_error_text(s, error)))
         return True
     if updated is stored.draft:
         return True  # the same file again
@@ -269,7 +291,7 @@ async def on_contact(s: Session, phone_number: str, contact_user_id: int | None)
 
 
 async def _typed_category(s: Session, stored: StoredDraft, text: str) -> None:
-    key = match_key(text)
+    key = match_key(text) if len(text) <= _LABEL_TEXT_MAX else ""
     found = [
         c
         for c in s.services.categories.active()
@@ -284,18 +306,28 @@ async def _typed_category(s: Session, stored: StoredDraft, text: str) -> None:
 
 
 async def _typed_place(s: Session, stored: StoredDraft, text: str) -> None:
-    gazetteer, draft = s.services.gazetteer, stored.draft
-    within = _parent_code(draft)
-    matches = gazetteer.search(text, within=within) if within else []
-    if not matches:  # not under the chosen province/district: maybe the citizen meant somewhere else
-        matches = gazetteer.search_in_context(text)
+    matches = list(_place_matches(s.services.gazetteer, text, _parent_code(stored.draft)))
     exact = [m for m in matches if m.exact]
     if len(exact) == 1 or len(matches) == 1:
         await _choose_place(s, stored, (exact or matches)[0].place.code, None)
     elif matches:
-        await s.say(views.place_matches(s.t, stored.seq, text, matches))
+        await s.say(views.place_matches(s.t, stored.seq, _quoted_place(text), matches))
     else:
-        await s.say(views.place_not_found(s.t, text))
+        await s.say(views.place_not_found(s.t, _quoted_place(text)))
+
+
+@functools.lru_cache(maxsize=512)
+def _place_matches(gazetteer: Gazetteer, text: str, within: str | None) -> tuple[Match, ...]:
+    """The places a text typed at a place step matches (inside the province or district chosen so
+    far, else anywhere). Remembered: match_place_first computes it before the session and
+    _typed_place reads it back inside; 512 is more than the updates handled at once (256 by default)."""
+    return tuple(gazetteer.match_typed(text, within=within))
+
+
+def _quoted_place(text: str) -> str:
+    """The typed text to quote in the answer: a text too long to be a place name by its start only,
+    which is all that was matched; the answer must stay within Telegram's 4,096 characters."""
+    return text if len(text) <= QUERY_MAX_CHARS else text[:QUERY_MAX_CHARS].rstrip() + "…"
 
 
 async def _typed_contact(s: Session, stored: StoredDraft, text: str, button: str | None) -> None:
@@ -356,9 +388,16 @@ def _reply_button_keys(catalogs: Catalogs) -> dict[str, str]:
     return {match_key(label): msgid for msgid in _REPLY_BUTTONS for label in catalogs.in_every_language(msgid)}
 
 
-def _reply_button(s: Session, text: str) -> str | None:
+# Reply-keyboard labels and category names are far shorter in every language; a longer text is
+# typed, and match_key (Khmer normalization: ~20 µs a character) need not run over it.
+_LABEL_TEXT_MAX = 200
+
+
+def _reply_button(catalogs: Catalogs, text: str) -> str | None:
     """Which reply-keyboard button this text is, in either language (or None)."""
-    return _reply_button_keys(s.services.catalogs).get(match_key(text))
+    if len(text) > _LABEL_TEXT_MAX:
+        return None
+    return _reply_button_keys(catalogs).get(match_key(text))
 
 
 async def _save(s: Session, draft: Draft) -> None:

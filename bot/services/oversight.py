@@ -8,12 +8,15 @@ resolved it.
 
 from __future__ import annotations
 
+from html import escape
+
 from bot.callbacks import Press
 from bot.domain import tracking
 from bot.domain.complaint import Complaint, Status
 from bot.domain.units import Level, Registry, Unit
 from bot.outgoing import Screen
 from bot.services import clocks, delivery
+from bot.services.press_place import Place
 from bot.services.prompts import ask_to_type, nothing_to_do
 from bot.services.session import PressAnswer, Session, Work
 from bot.views import escalation as views
@@ -23,12 +26,16 @@ from db.repositories.deadlines import Deadline
 
 
 def level_here(registry: Registry, chat_id: int, handler: str) -> Unit | None:
-    """The unit of this chat that sits above the handling unit (lowest first), if any."""
+    """The unit of this chat that sits above the handling unit (lowest first), if any. The handling
+    unit itself never counts (ancestors()[0] is the unit), so its own group, or any chat bound to no
+    level above it, gets None: escalation actions are refused there."""
     here = {u.code for u in registry.in_chat(chat_id)}
     return next((u for u in registry.ancestors(handler)[1:] if u.code in here), None)
 
 
-async def on_press(s: Session, press: Press, message_id: int) -> PressAnswer:
+async def on_press(s: Session, press: Press, message_id: int, place: Place) -> PressAnswer:
+    """An escalation card's or digest's button: remind, take over and reassign only in the chat of a
+    level above the handling unit; 🔎 open also where the unit's own reminders digest is."""
     complaint = await complaints.get(s.tx, press.target)
     registry = await s.registry()
     if complaint is None or complaint.unit_code is None:
@@ -37,7 +44,7 @@ async def on_press(s: Session, press: Press, message_id: int) -> PressAnswer:
     assert handler is not None
     actor = await s.actor()
     if press.action == "open":
-        return await _open(s, complaint, handler, registry)
+        return await _open(s, complaint, handler, registry, place)
     level = level_here(registry, s.person.chat_id, handler.code)
     t = s.t_for(level.lang if level else None)
     if level is None or not actor.can_handle(level.code, registry):
@@ -51,11 +58,13 @@ async def on_press(s: Session, press: Press, message_id: int) -> PressAnswer:
     return await ask_to_type(s, complaint, level, "transfer", message_id, as_unit=level.code)
 
 
-async def _open(s: Session, complaint: Complaint, handler: Unit, registry: Registry) -> PressAnswer:
-    """🔎 in a digest: the full card, with the actions this chat may take."""
+async def _open(s: Session, complaint: Complaint, handler: Unit, registry: Registry, place: Place) -> PressAnswer:
+    """🔎 in a digest: the full card, with the actions this chat may take. In the handling unit's own
+    chat and topic (its reminders digest) the unit's card; in a level above, the escalation card;
+    anywhere else nothing."""
     actor = await s.actor()
     level = level_here(registry, s.person.chat_id, handler.code)
-    in_handler_chat = handler.chat_id == s.person.chat_id
+    in_handler_chat = place.is_bound_place_of(handler, s.person.chat_id)
     if not (in_handler_chat and actor.can_handle(handler.code, registry)) and not (
         level and actor.can_handle(level.code, registry)
     ):
@@ -102,7 +111,7 @@ async def _remind(s: Session, complaint: Complaint, handler: Unit, level: Unit) 
     if handler.reachable:
         text = "🔔 " + t(
             "%(level)s reminds you: complaint %(number)s is overdue. Please act now.",
-            level="<b>" + level.name(t.lang) + "</b>",
+            level="<b>" + escape(level.name(t.lang)) + "</b>",
             number=tracking.display(complaint.tracking_no, t.lang),
         )
         await s.queue(

@@ -144,7 +144,10 @@ class Session(Work):
 @asynccontextmanager
 async def session(services: Services, person: Person) -> AsyncIterator[Session]:
     async with services.db.transaction() as tx:
-        user = await users.touch(tx, person.user_id, person.first_name, person.username)
+        user = await users.touch(tx, person.user_id)
+        if person.chat_id < 0:
+            # They acted in this group, so they are in it: a revocation removes them from it too.
+            await members.set_presence(tx, person.chat_id, person.user_id, True)
         yield Session(services, tx, person, user)
 
 

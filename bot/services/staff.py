@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from bot.domain import tracking
 from bot.outgoing import Screen
+from bot.services import private_only, supervision
 from bot.services.delivery import render_card
 from bot.services.session import Session
 from bot.views import status as status_views
-from db.repositories import complaints
+from bot.views import supervision as supervision_views
+from db.repositories import complaints, reveals
 
 
 async def is_staff(s: Session) -> bool:
@@ -15,8 +17,12 @@ async def is_staff(s: Session) -> bool:
 
 
 async def complaint_status(s: Session, typed: str) -> None:
-    """/status <number> for officers and supervisors: the complaint as its card shows it, with its
-    whole history. Numbers outside the person's scope answer like numbers that do not exist."""
+    """/status <number> for officers and supervisors, in their private chat: the complaint as its card
+    shows it, with its whole history. Numbers outside the person's scope answer like numbers that do
+    not exist."""
+    if not private_only.is_private(s):  # the card may carry a shared phone: never in a group
+        await private_only.point(s, "status", typed.split(), None)
+        return
     number, problem = tracking.parse(typed)
     if number is None:
         await s.say(
@@ -41,3 +47,8 @@ async def complaint_status(s: Session, typed: str) -> None:
     assert unit is not None
     detail = await render_card(s, complaint, registry, unit, lang=s.t.lang, history_size=20, with_buttons=False)
     await s.say(detail)
+    # Look-ups of the citizen's contact are in the audit log only; those who may reveal see them here.
+    if supervision.can_reveal(actor, registry):
+        found = await reveals.of_complaint(s.tx, complaint.tracking_no)
+        if found:
+            await s.say(supervision_views.reveals(s.t, complaint.tracking_no, found))

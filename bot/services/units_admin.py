@@ -1,42 +1,44 @@
-"""Units' chats and people: binding groups, invitations, rosters, and the bot's own membership.
+"""Units' chats and people: binding groups, rosters, revoking, and the bot's own membership.
 
-Binding and inviting are for administrators (ADMIN_IDS) and supervisors whose scope covers the
-unit; every such action is written to the audit log.
+Binding and revoking are for administrators (ADMIN_IDS) and supervisors whose scope covers the
+unit; every such action is written to the audit log. Invitations are in bot.services.invitations,
+who is in a group in bot.services.membership.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from html import escape
 
-from bot.domain.access import Role
-from bot.domain.textnorm import match_key, strip_invisible, to_latin_digits
 from bot.domain.units import MINISTRY, default_registry
-from bot.i18n import Translator
 from bot.outgoing import Screen
-from bot.services import delivery
+from bot.services import delivery, invitations, membership
+from bot.services.invitations import INVITE_PREFIX, enrol, invite, list_invites
+from bot.services.invitations import cancel as cancel_invite
 from bot.services.session import PressAnswer, Session, Work
+from bot.services.unit_access import actor_of, not_allowed, parse_code
+from bot.views import membership as membership_views
 from bot.views import units as views
 from db.repositories import audit, deadlines, members, units
+from db.repositories.units import BotChat
 
 log = logging.getLogger(__name__)
 
-INVITE_PREFIX = "inv_"
-# The role may be typed in Khmer too (/invite 120101 មន្ត្រី).
-ROLE_WORDS = {match_key("មន្ត្រី"): Role.OFFICER.value, match_key("ថ្នាក់ដឹកនាំ"): Role.SUPERVISOR.value}
-
-
-def not_allowed(t: Translator, unit_name: str, *, html: bool = True) -> str:
-    return t(
-        "Only a system administrator or a supervisor over %(unit)s can do this.",
-        unit=escape(unit_name) if html else unit_name,
-    )
-
-
-def parse_code(text: str) -> str:
-    return to_latin_digits(strip_invisible(text)).strip().upper()
+# Named here for the handlers and other services, which reach units' administration through this module.
+__all__ = [
+    "INVITE_PREFIX",
+    "bind",
+    "cancel_invite",
+    "enrol",
+    "invite",
+    "list_invites",
+    "not_allowed",
+    "parse_code",
+    "revoke",
+    "roster",
+    "unbind",
+]
 
 
 async def prepare_registry(w: Work) -> None:
@@ -54,8 +56,12 @@ async def prepare_registry(w: Work) -> None:
     await delivery.deliver_waiting(w)
 
 
-async def bind(s: Session, code_text: str, thread_id: int | None) -> None:
+async def bind(s: Session, code_text: str, thread_id: int | None, rights: BotChat | None) -> None:
+    """/bind CODE. `rights`: the bot's status in this group, as known or just asked of Telegram by
+    the adapter; the group is bound only if the bot may remove people from it."""
     t, code = s.t, parse_code(code_text)
+    if rights is not None:
+        await units.set_bot_chat(s.tx, s.person.chat_id, rights.status, rights.can_restrict, rights.title)
     registry = await s.registry()
     unit = registry.get(code)
     if not code:
@@ -67,6 +73,12 @@ async def bind(s: Session, code_text: str, thread_id: int | None) -> None:
     actor = await s.actor()
     if not actor.can_manage(unit.code, registry):
         await s.say(Screen(not_allowed(t, unit.name(t.lang))))
+        return
+    if not membership.can_remove_people(rights):
+        # Revoked people must leave the group, and strangers must be seen joining: both need it.
+        await s.say(
+            membership_views.bind_needs_rights(t, is_admin=rights is not None and rights.status == "administrator")
+        )
         return
     await units.bind(s.tx, unit.code, s.person.chat_id, thread_id)
     await audit.record(
@@ -106,68 +118,6 @@ async def unbind(s: Session, code_text: str) -> None:
     await s.say(views.unbound(s.t, targets))
 
 
-async def invite(s: Session, args: list[str]) -> None:
-    t = s.t
-    code = parse_code(args[0]) if args else ""
-    role_text = ROLE_WORDS.get(match_key(args[1]), args[1].lower()) if len(args) > 1 else Role.OFFICER.value
-    registry = await s.registry()
-    unit = registry.get(code)
-    if unit is None or role_text not in Role._value2member_map_:
-        await s.say(
-            Screen(
-                t(
-                    "Send /invite followed by the unit's code and, if needed, the role: "
-                    "/invite 120101 officer or /invite 12 supervisor."
-                )
-            )
-        )
-        return
-    actor = await s.actor()
-    if not actor.can_manage(unit.code, registry):
-        await s.say(Screen(not_allowed(t, unit.name(t.lang))))
-        return
-    token = secrets.token_urlsafe(18)  # 24 characters, within Telegram's 64-character start payload
-    expires = _invite_expiry(s)
-    await members.create_invite(s.tx, token, unit.code, Role(role_text), s.person.user_id, expires)
-    await audit.record(
-        s.tx,
-        s.person.user_id,
-        actor.role_at(unit.code, registry),
-        "invite",
-        unit.code,
-        role=role_text,
-        expires_at=expires,
-    )
-    link = f"https://t.me/{s.services.bot_username}?start={INVITE_PREFIX}{token}"
-    await s.say(views.invitation(t, unit, Role(role_text), link, expires))
-
-
-def _invite_expiry(s: Session) -> float:
-    return s.services.settings.invite_ttl.after(time.time())
-
-
-async def enrol(s: Session, token: str) -> None:
-    """/start inv_<token>: the person who opens the link joins that unit with that role."""
-    found = await members.invite(s.tx, token)
-    if found is None or found.expires_at < time.time() or (found.used_by and found.used_by != s.person.user_id):
-        await s.say(
-            Screen(s.t("This invitation link has expired or was already used. Ask your supervisor for a new one."))
-        )
-        return
-    registry = await s.registry()
-    unit = registry.get(found.unit_code)
-    if unit is None:
-        await s.say(
-            Screen(s.t("This invitation link has expired or was already used. Ask your supervisor for a new one."))
-        )
-        return
-    if found.used_by is None:
-        await members.use_invite(s.tx, token, s.person.user_id)
-        await members.enrol(s.tx, s.person.user_id, unit.code, found.role, s.person.display_name, found.created_by)
-        await audit.record(s.tx, s.person.user_id, found.role, "enrol", unit.code, invited_by=found.created_by)
-    await s.say(views.enrolled(s.t, unit, found.role))
-
-
 async def roster(s: Session, code_text: str) -> None:
     registry = await s.registry()
     code = parse_code(code_text)
@@ -188,15 +138,20 @@ async def roster(s: Session, code_text: str) -> None:
 
 
 async def revoke(s: Session, member_id: int) -> PressAnswer:
+    """The roster's remove button: the membership ends, the person is removed from the groups it let
+    them read, and their invitations they can no longer stand behind are cancelled."""
     member = await members.get(s.tx, member_id)
     if member is None:
         return PressAnswer(s.t("This button is no longer valid."), alert=True)
     registry = await s.registry()
     actor = await s.actor()
-    if not actor.can_manage(member.unit_code, registry):
-        unit = registry.get(member.unit_code)
+    unit = registry.get(member.unit_code)
+    if unit is None or not actor.can_manage(member.unit_code, registry):
         return PressAnswer(not_allowed(s.t, unit.name(s.t.lang) if unit else member.unit_code, html=False), alert=True)
     await members.revoke(s.tx, member.id, s.person.user_id)
+    remaining = await actor_of(s, member.user_id)  # they may still belong to other units
+    plan = await membership.remove_from_groups(s, member, remaining, registry, s.person.user_id)
+    cancelled = await invitations.cancel_unbacked(s, member.user_id, remaining, registry, s.person.user_id)
     await audit.record(
         s.tx,
         s.person.user_id,
@@ -205,8 +160,13 @@ async def revoke(s: Session, member_id: int) -> PressAnswer:
         member.unit_code,
         user_id=member.user_id,
         role=member.role,
+        removing_from=[u.chat_id for u in plan.removing],
+        by_hand=[u.chat_id for u in plan.by_hand],
+        invites_cancelled=cancelled,
     )
-    return PressAnswer(s.t("Removed: %(name)s", name=member.display_name or str(member.user_id)))
+    name = member.display_name or str(member.user_id)
+    await s.say(membership_views.revoked(s.t, name, unit, plan, cancelled))
+    return PressAnswer(s.t("Removed: %(name)s", name=name))
 
 
 async def group_language(s: Session, lang: str, message_id: int) -> PressAnswer:
@@ -263,5 +223,7 @@ async def chat_lost(w: Work, chat_id: int, reason: str) -> None:
 async def chat_migrated(w: Work, old_chat_id: int, new_chat_id: int) -> None:
     """A group became a supergroup: its units follow it to the new id."""
     moved = await units.move_chat(w.tx, old_chat_id, new_chat_id)
+    await units.move_bot_chat(w.tx, old_chat_id, new_chat_id)
+    await members.move_presence(w.tx, old_chat_id, new_chat_id)
     if moved:
         await audit.record(w.tx, None, "system", "chat_migrated", None, old=old_chat_id, new=new_chat_id)

@@ -19,7 +19,7 @@ from bot.domain.units import Unit
 from bot.i18n import N_, Translator
 from bot.outgoing import Button, Screen, inline_keyboard, user_text
 from bot.views.common import field
-from bot.views.status import STATUS_ICONS
+from bot.views.status import NEVER_SHOWN, STATUS_ICONS
 from db.repositories.complaints import Event
 
 CARD_STATUS = {
@@ -50,7 +50,6 @@ EVENT_LABELS = {
     "reminded": N_("%(unit)s reminded the unit (%(actor)s)"),
     "taken_over": N_("Taken over by %(unit)s (%(actor)s)"),
     "appealed": N_("Appealed by the citizen: reopened at %(unit)s"),
-    "revealed": N_("The citizen's contact was looked up by %(actor)s: %(reason)s"),
 }
 CARD_HISTORY = 4
 
@@ -66,7 +65,7 @@ def event_line(t: Translator, event: Event, units: dict[str, Unit]) -> str:
     if event.action == "rejected" and reason in RejectReason._value2member_map_:
         reason = t(REJECT_REASONS[RejectReason(reason)])
     values = {
-        "actor": escape(detail.get("actor", "")),
+        "actor": user_text(detail.get("actor", "")),  # a person's own Telegram name: contained too
         "unit": escape(unit.name(t.lang)) if unit else escape(detail.get("unit", "")),
         "reason": user_text(reason),
         "note": user_text(detail.get("note", "")),
@@ -140,7 +139,13 @@ def card(
     if extras:
         lines += ["", " · ".join(extras)]
     # "Filed" and "sent to this unit" are what the card itself says.
-    shown = [e for e in events if e.action != "filed" and not (e.action == "routed" and e.unit_code == unit.code)]
+    shown = [
+        e
+        for e in events
+        if e.action != "filed"
+        and e.action not in NEVER_SHOWN
+        and not (e.action == "routed" and e.unit_code == unit.code)
+    ]
     history = [event_line(t, e, units) for e in shown][-history_size:]
     while history and len("\n".join([*lines, *history])) > 3900:
         history.pop(0)
@@ -217,7 +222,7 @@ PROMPTS = {
 
 
 def mention(user_id: int, name: str) -> str:
-    return f'<a href="tg://user?id={user_id}">{escape(name)}</a>'
+    return f'<a href="tg://user?id={user_id}">{user_text(name)}</a>'
 
 
 def prompt(t: Translator, action: str, complaint: Complaint, user_id: int, name: str) -> Screen:

@@ -76,6 +76,7 @@ def help_screen(t: Translator) -> Screen:
         t("/mycomplaints: the complaints you have filed."),
         t("/language: choose Khmer or English."),
         t("/cancel: discard the complaint you are writing."),
+        t("/forget: ask the bot to forget you (your closed complaints no longer lead to you)."),
         "",
         t(
             "The police who handle your complaint never see your name, username or phone number "
@@ -84,7 +85,11 @@ def help_screen(t: Translator) -> Screen:
         "",
         emergency_line(t),
     ]
-    return Screen("\n".join(lines), inline_keyboard([[Button(t("🏠 Menu"), callbacks.encode("m", "home"))]]))
+    return Screen("\n".join(lines), inline_keyboard([[main_menu_button(t)]]))
+
+
+def main_menu_button(t: Translator) -> Button:
+    return Button(t("🏠 Menu"), callbacks.encode("m", "home"))
 
 
 def field(t: Translator, label: str, value: str = "") -> str:

@@ -216,6 +216,12 @@ def evidence_prompt(t: Translator, draft: Draft) -> Screen:
             "Send photos, videos, voice messages or documents, up to %(max)s. Press ✅ Done when finished, or ⏭ Skip.",
             max=t.number(EVIDENCE_MAX),
         ),
+        "",
+        "⚠️ "
+        + t(
+            "A file sent as a document can hide your name and where you are. The bot removes what it can, "
+            "but sending pictures as photos is safest."
+        ),
     ]
     if draft.evidence:
         lines += ["", t("Received so far: %(items)s.", items=evidence_summary(t, draft.evidence))]

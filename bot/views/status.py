@@ -25,6 +25,9 @@ STATUS_LABELS = {
     Status.REJECTED: N_("Rejected"),
 }
 STATUS_ICONS = {Status.SUBMITTED: "🕓", Status.ACKNOWLEDGED: "👮", Status.RESOLVED: "✅", Status.REJECTED: "⛔"}
+# History rows no view shows, to units or citizens: a look-up of the citizen's contact (/reveal) is
+# kept in the audit log only; older versions also wrote it to the append-only history.
+NEVER_SHOWN = frozenset({"revealed"})
 
 # What the citizen reads of each event: the unit, never an officer's own name.
 ACTION_LABELS = {
@@ -49,8 +52,8 @@ def event_line(t: Translator, event: Event, units: dict[str, Unit]) -> str:
         unit = units.get(code or "")
         return escape(unit.name(t.lang)) if unit else t("the police")
 
-    label = ACTION_LABELS.get(event.action)
-    if label is None:
+    label = None if event.action in NEVER_SHOWN else ACTION_LABELS.get(event.action)
+    if label is None:  # internal, or never shown
         return ""
     text = t(label, unit=name(event.unit_code or event.detail.get("unit")), target=name(event.detail.get("unit")))
     snippet = event.detail.get("snippet")

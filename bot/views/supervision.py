@@ -10,9 +10,10 @@ from bot.domain import tracking
 from bot.domain.categories import Categories
 from bot.domain.units import Unit
 from bot.i18n import Translator
-from bot.outgoing import Button, Screen, inline_keyboard
+from bot.outgoing import Button, Screen, inline_keyboard, user_text
 from bot.views.common import field
 from db.repositories.figures import Figures, OpenItem
+from db.repositories.reveals import Reveal
 
 OVERDUE_PAGE = 10
 
@@ -174,6 +175,15 @@ def daily_summary(
     return Screen("\n".join(lines))
 
 
+def ask_in_private(t: Translator, link: str) -> Screen:
+    """The pointer a group gets instead of a staff answer (figures and cards are for one person)."""
+    text = "🔒 " + t(
+        "Please ask me in a private chat: figures, complaint details and exports are never posted in a group."
+    )
+    button = {"text": t("💬 Open the private chat"), "url": link}
+    return Screen(text, {"inline_keyboard": [[button]]})
+
+
 def refusal(t: Translator) -> Screen:
     return Screen(t("Sorry, this command is for supervisors only, within the units they supervise."))
 
@@ -187,13 +197,44 @@ def revealed(
     phone: str | None,
     pseudonym: str,
 ) -> Screen:
+    shown = tracking.display(number, t.lang)
+    title = "🔓 <b>" + t("Contact of the citizen who filed %(number)s", number=shown) + "</b>"
+    if user_id < 0:  # pseudonymised by /forget (db/repositories/forgetting.py)
+        lines = [
+            title,
+            field(t, t("Pseudonym"), escape(pseudonym)),
+            t("The citizen asked the bot to forget them: this closed complaint no longer leads to them."),
+            "",
+            t("This look-up is recorded with your name and reason."),
+        ]
+        return Screen("\n".join(lines))
     lines = [
-        "🔓 <b>" + t("Contact of the citizen who filed %(number)s", number=tracking.display(number, t.lang)) + "</b>",
+        title,
         field(t, t("Pseudonym"), escape(pseudonym)),
-        field(t, t("Telegram name"), escape(first_name or "–") + (f" (@{escape(username)})" if username else "")),
+        field(t, t("Telegram name"), user_text(first_name or "–") + (f" (@{user_text(username)})" if username else "")),
         field(t, t("Telegram user id"), str(user_id)),
         field(t, t("Phone"), phones.display(phone) if phone else t("not shared")),
         "",
         t("This look-up is recorded with your name and reason."),
     ]
+    return Screen("\n".join(lines))
+
+
+REVEALS_SHOWN = 10
+REASON_SHOWN = 300
+
+
+def reveals(t: Translator, number: str, found: list[Reveal]) -> Screen:
+    """For the ministry level only, in a private chat: who looked up the citizen's contact and why.
+    Never part of the card or the history, which units read."""
+    lines = [
+        "🔓 <b>" + t("Contact look-ups for %(number)s", number=tracking.display(number, t.lang)) + "</b>",
+        t("From the audit log; units never see these."),
+    ]
+    if len(found) > REVEALS_SHOWN:
+        lines.append("… " + t.plural("%(num)s earlier look-up", "%(num)s earlier look-ups", len(found) - REVEALS_SHOWN))
+    for reveal in found[-REVEALS_SHOWN:]:
+        reason = reveal.reason if len(reveal.reason) <= REASON_SHOWN else reveal.reason[: REASON_SHOWN - 1] + "…"
+        actor = reveal.actor_name or str(reveal.actor_id)
+        lines.append(f"• {t.datetime(reveal.at)} · {user_text(actor)}: {user_text(reason)}")
     return Screen("\n".join(lines))

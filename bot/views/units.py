@@ -8,8 +8,8 @@ from bot import callbacks
 from bot.domain.access import Role
 from bot.domain.units import Unit
 from bot.i18n import N_, Translator
-from bot.outgoing import Button, Screen, inline_keyboard
-from db.repositories.members import Member
+from bot.outgoing import Button, Screen, inline_keyboard, user_text
+from db.repositories.members import Invite, Member
 
 ROLE_LABELS = {Role.OFFICER: N_("officer"), Role.SUPERVISOR: N_("supervisor")}
 
@@ -76,6 +76,39 @@ def roster(t: Translator, unit: Unit, people: list[Member], *, can_revoke: bool)
     return Screen("\n".join(lines), inline_keyboard(rows) if rows else None)
 
 
+def invitations(t: Translator, shown: list[tuple[Invite, Unit]], more: int) -> Screen:
+    """Outstanding invitations, numbered, with a cancel button each (the data carries the
+    invitation's number, never its token: a group's members can all read the buttons' data)."""
+    if not shown:
+        return Screen("🔑 " + t("No outstanding invitations."))
+    lines = ["🔑 <b>" + t("Outstanding invitations") + "</b>"]
+    rows = []
+    for n, (invite, unit) in enumerate(shown, start=1):
+        creator = user_text(invite.creator_name) if invite.creator_name else str(invite.created_by)
+        lines.append(
+            t.number(n)
+            + ". "
+            + t(
+                "%(unit)s: %(role)s, by %(creator)s, until %(date)s",
+                unit=unit_label(t, unit),
+                role=t(ROLE_LABELS[invite.role]),
+                creator=creator,
+                date=t.datetime(invite.expires_at),
+            )
+        )
+        rows.append(
+            [Button("✖️ " + t("Cancel %(number)s", number=t.number(n)), callbacks.encode("iv", invite.id, "cancel"))]
+        )
+    if more:
+        lines.append(
+            t(
+                "…and %(count)s more. Send /invites followed by a unit's code to see only that unit's.",
+                count=t.number(more),
+            )
+        )
+    return Screen("\n".join(lines), inline_keyboard(rows))
+
+
 def language_picker(t: Translator) -> Screen:
     keyboard = inline_keyboard(
         [[Button("ភាសាខ្មែរ", callbacks.encode("gl", "km")), Button("English", callbacks.encode("gl", "en"))]]
@@ -117,10 +150,14 @@ def group_help(t: Translator) -> Screen:
             "(system administrators and supervisors)."
         ),
         t("/unbind: this group stops receiving complaints."),
-        t("/invite 120101 officer (or supervisor): a one-time link that enrols someone in a unit."),
         t("/officers: the people of this group's unit."),
-        t("/status 482-913-0574: one complaint and its history."),
+        t("/invites: the unused invitations of this group's unit, with a button to cancel each."),
         t("/language: the language of this group's complaint messages."),
+        t(
+            "In your private chat with the bot: /invite 120101 officer (or supervisor), a one-time link "
+            "that enrols someone; /status 482-913-0574, one complaint and its history; and for "
+            "supervisors /status, /overdue, /stats, /export."
+        ),
         "",
         t(
             "Under each complaint: ✅ Acknowledge, 💬 Reply, ✔️ Resolve, ↪️ Transfer, ⛔ Reject. To answer a "

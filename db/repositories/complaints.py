@@ -50,7 +50,8 @@ async def file(tx: Tx, new: NewComplaint, gazetteer_year: int) -> Complaint:
     complaint_id = await tx.insert(
         "INSERT INTO complaints (tracking_no, citizen_id, draft_seq, category, province_code, district_code, "
         "commune_code, gazetteer_year, latitude, longitude, description, contact_mode, phone, lang, status, "
-        "created_at, updated_at, pseudonym) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "created_at, updated_at, pseudonym, citizen_name, citizen_username) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             number,
             new.citizen_id,
@@ -70,6 +71,8 @@ async def file(tx: Tx, new: NewComplaint, gazetteer_year: int) -> Complaint:
             now,
             now,
             pseudonym,
+            new.citizen_name,
+            new.citizen_username,
         ),
     )
     await tx.executemany(
@@ -279,6 +282,7 @@ async def waiting_for_a_unit(tx: Tx) -> list[Complaint]:
 
 async def evidence(tx: Tx, complaint_id: int) -> list[Row]:
     return await tx.fetchall(
-        "SELECT kind, message_id, caption FROM complaint_evidence WHERE complaint_id = ? ORDER BY position",
+        "SELECT kind, message_id, caption, file_id, file_name FROM complaint_evidence WHERE complaint_id = ? "
+        "ORDER BY position",
         (complaint_id,),
     )

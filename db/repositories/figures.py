@@ -163,8 +163,8 @@ async def export_rows(tx: Tx, scope: Scope, since: float) -> list[dict]:
     rows = await tx.fetchall(
         "SELECT c.tracking_no, c.created_at, c.category, c.province_code, c.district_code, c.commune_code, "
         "c.unit_code, c.status, c.acknowledged_at, c.closed_at, c.pseudonym, c.contact_mode, c.phone, c.description, "
-        "c.citizen_id, u.first_name, u.username, c.feedback "
-        f"FROM complaints c JOIN users u ON u.user_id = c.citizen_id WHERE c.created_at >= ? AND "
+        "c.citizen_id, c.citizen_name AS first_name, c.citizen_username AS username, c.feedback "
+        "FROM complaints c WHERE c.created_at >= ? AND "
         f"{scope.where('c.')} ORDER BY c.created_at",
         (since, *scope.params),
     )

@@ -10,6 +10,8 @@ from typing import Any
 from bot.outgoing import Outgoing
 from db.database import Tx
 
+WIPED = "{}"  # the payload of a message whose text is gone; its ids stay for edits and replies
+
 
 @dataclass(frozen=True)
 class OutboxRow:
@@ -39,8 +41,8 @@ def _row(r: Any) -> OutboxRow:
 async def add(tx: Tx, item: Outgoing) -> int:
     now = time.time()
     return await tx.insert(
-        "INSERT INTO outbox (chat_id, method, payload, priority, next_attempt_at, created_at, complaint_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO outbox (chat_id, method, payload, priority, next_attempt_at, created_at, complaint_id, "
+        "ephemeral) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             item.chat_id,
             item.method,
@@ -49,6 +51,7 @@ async def add(tx: Tx, item: Outgoing) -> int:
             now,
             now,
             item.complaint_id,
+            int(item.ephemeral),
         ),
     )
 
@@ -72,7 +75,8 @@ async def mark_retry(tx: Tx, row_id: int, next_attempt_at: float, error: str) ->
 async def mark_failed(tx: Tx, row_id: int, error: str) -> None:
     """Park a message Telegram will never accept (bad request, bot removed): kept for inspection."""
     await tx.execute(
-        "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
+        "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, "
+        f"payload = CASE WHEN ephemeral = 1 THEN '{WIPED}' ELSE payload END WHERE id = ?",
         (error[:500], row_id),
     )
 
@@ -99,7 +103,9 @@ async def mark_attempts(tx: Tx, attempts: list[tuple[int, float]]) -> None:
 
 async def mark_sent_many(tx: Tx, sent: list[tuple[int, int | None, float]]) -> None:
     await tx.executemany(
-        "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, message_id = ? WHERE id = ?",
+        # An ephemeral message (a citizen's contact for /reveal) is not kept once Telegram has it.
+        "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, message_id = ?, "
+        f"payload = CASE WHEN ephemeral = 1 THEN '{WIPED}' ELSE payload END WHERE id = ?",
         [(at, message_id, row_id) for row_id, message_id, at in sent],
     )
 
@@ -116,3 +122,8 @@ async def attempted_since(tx: Tx, since: float) -> list[tuple[int, str, float]]:
 async def row_of_message(tx: Tx, chat_id: int, message_id: int) -> int | None:
     """The outbox row of a message the bot sent (the sender must have recorded it: settle first)."""
     return await tx.fetchval("SELECT id FROM outbox WHERE chat_id = ? AND message_id = ?", (chat_id, message_id))
+
+
+async def chat_of(tx: Tx, row_id: int) -> int | None:
+    """The chat a queued or sent message is (or was) for."""
+    return await tx.fetchval("SELECT chat_id FROM outbox WHERE id = ?", (row_id,))

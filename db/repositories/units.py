@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from bot.domain.units import Level, Registry, Unit, registry_from
 from db.database import Row, Tx
@@ -127,4 +128,52 @@ async def move_chat(tx: Tx, old_chat_id: int, new_chat_id: int) -> int:
     """A group became a supergroup with a new id."""
     return await tx.execute(
         "UPDATE units SET chat_id = ?, updated_at = ? WHERE chat_id = ?", (new_chat_id, time.time(), old_chat_id)
+    )
+
+
+# --- what the bot may do in each group -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BotChat:
+    """The bot's status in a group as Telegram last described it."""
+
+    chat_id: int
+    status: str  # member | administrator | restricted | left | kicked
+    can_restrict: bool  # may ban users: needed to remove people from the group
+    title: str | None
+
+
+async def bot_chat(tx: Tx, chat_id: int) -> BotChat | None:
+    row = await tx.fetchone("SELECT chat_id, status, can_restrict, title FROM bot_chats WHERE chat_id = ?", (chat_id,))
+    return BotChat(row[0], row[1], bool(row[2]), row[3]) if row else None
+
+
+async def bot_chats(tx: Tx, chat_ids: Iterable[int]) -> dict[int, BotChat]:
+    wanted = sorted(set(chat_ids))
+    if not wanted:
+        return {}
+    marks = ", ".join("?" for _ in wanted)
+    rows = await tx.fetchall(
+        f"SELECT chat_id, status, can_restrict, title FROM bot_chats WHERE chat_id IN ({marks})", wanted
+    )
+    return {r[0]: BotChat(r[0], r[1], bool(r[2]), r[3]) for r in rows}
+
+
+async def set_bot_chat(tx: Tx, chat_id: int, status: str, can_restrict: bool, title: str | None) -> None:
+    await tx.execute(
+        "INSERT INTO bot_chats (chat_id, status, can_restrict, title, updated_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (chat_id) DO UPDATE SET status = excluded.status, can_restrict = excluded.can_restrict, "
+        "title = COALESCE(excluded.title, bot_chats.title), updated_at = excluded.updated_at",
+        (chat_id, status, int(can_restrict), title, time.time()),
+    )
+
+
+async def move_bot_chat(tx: Tx, old_chat_id: int, new_chat_id: int) -> None:
+    """A group became a supergroup: the bot keeps its rights there (Telegram carries them over)."""
+    await tx.execute(
+        "INSERT INTO bot_chats (chat_id, status, can_restrict, title, updated_at) "
+        "SELECT ?, status, can_restrict, title, ? FROM bot_chats WHERE chat_id = ? "
+        "ON CONFLICT (chat_id) DO NOTHING",
+        (new_chat_id, time.time(), old_chat_id),
     )

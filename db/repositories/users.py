@@ -16,14 +16,17 @@ class User:
     draft_seq: int
 
 
-async def touch(tx: Tx, user_id: int, first_name: str | None, username: str | None) -> User:
-    """Create the user on first contact, refresh their Telegram name, and return them."""
+async def touch(tx: Tx, user_id: int) -> User:
+    """Create the user on first contact and return them.
+
+    No name is kept here: a person's Telegram name is stored only with a complaint they file (for the
+    ministry's /reveal), so talking to the bot leaves no identity behind beyond the Telegram id."""
     now = time.time()
     row = await tx.fetchone(
-        "INSERT INTO users (user_id, first_name, username, created_at, updated_at) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name, username = excluded.username "
+        "INSERT INTO users (user_id, created_at, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id "
         "RETURNING user_id, lang, awaiting, draft_seq",
-        (user_id, first_name, username, now, now),
+        (user_id, now, now),
     )
     assert row is not None
     return User(row["user_id"], row["lang"], row["awaiting"], row["draft_seq"])

@@ -439,25 +439,20 @@ class FakeGroup:
 
     # -- membership ------------------------------------------------------------------------------
     def add_member(self, user: FakeUser, *, by: FakeUser | None = None, status: str = "member") -> Message:
-        old = self._world.member_api(self.chat, user.id)
-        self.chat.members[user.id] = status
+        """``user`` joins (``by=None``: by themselves, e.g. through an invite link) or is added.
+        Where the bot is an administrator it gets ``chat_member``; everyone sees the service message.
+        A banned user cannot come back until unbanned, as on Telegram."""
+        if self.chat.members.get(user.id) == "kicked":
+            raise ValueError(f"{user!r} is banned from {self.title!r}; the bot (or an admin) must unban them first")
         actor = by.id if by is not None else user.id
-        if self.chat.bot_is_admin:
-            self._world.push_update(
-                "chat_member",
-                {
-                    "chat": self._world.chat_api(self.chat),
-                    "from": self._world.user_api(actor),
-                    "date": self._world.now(),
-                    "old_chat_member": old,
-                    "new_chat_member": self._world.member_api(self.chat, user.id),
-                },
-            )
+        self._world.set_member_status(self.chat, user.id, status, actor)
         return self._service(actor, new_chat_members=[user.record.to_api()])
 
     def remove_member(self, user: FakeUser, *, by: FakeUser | None = None) -> Message:
-        self.chat.members.pop(user.id, None)
-        return self._service(by.id if by is not None else user.id, left_chat_member=user.record.to_api())
+        """``user`` leaves (``by=None``) or is removed by ``by``."""
+        actor = by.id if by is not None else user.id
+        self._world.set_member_status(self.chat, user.id, "left", actor)
+        return self._service(actor, left_chat_member=user.record.to_api())
 
     def add_bot(self, status: str = "member", *, by: FakeUser | None = None) -> Message:
         """Add the bot: ``my_chat_member`` update plus a ``new_chat_members`` service message."""
@@ -471,9 +466,11 @@ class FakeGroup:
         self._world.add_message(self.chat, actor, service={"left_chat_member": self._world.bot.to_api()})
         self._world.set_bot_status(self.chat, status or ("kicked" if self.chat.type == "supergroup" else "left"), actor)
 
-    def set_bot_status(self, status: str, *, by: FakeUser | None = None) -> None:
-        """Promote/demote the bot (``administrator``/``member``); emits ``my_chat_member``."""
-        self._world.set_bot_status(self.chat, status, self._by(by))
+    def set_bot_status(self, status: str, *, by: FakeUser | None = None, rights: dict[str, bool] | None = None) -> None:
+        """Promote/demote the bot (``administrator``/``member``), as a group administrator does in
+        the group's settings; emits ``my_chat_member``. ``rights``: administrator rights that differ
+        from the usual ones, e.g. ``{"can_restrict_members": False}`` (no "Ban users")."""
+        self._world.set_bot_status(self.chat, status, self._by(by), rights=rights)
 
     def set_privacy(self, privacy: bool) -> None:
         self.chat.privacy = privacy
@@ -495,6 +492,7 @@ class FakeGroup:
             username=old.username,
         )
         new.members = dict(old.members)
+        new.bot_rights = old.bot_rights
         self._service(actor, migrate_to_chat_id=new.id)
         old.migrated_to, new.migrated_from = new.id, old.id
         self.old_chat_ids.append(old.id)

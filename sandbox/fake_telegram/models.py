@@ -68,7 +68,11 @@ class ChatRecord:
     bot_status: str = "left"
     privacy: bool = True
     other_bots: int = 0
-    members: dict[int, str] = field(default_factory=dict)  # user id -> status
+    members: dict[int, str] = field(default_factory=dict)  # user id -> status ("kicked": banned)
+    # The bot's administrator rights that differ from the usual ones (e.g. can_restrict_members=False);
+    # None while it is not an administrator, or has them all. A class default: worlds saved before
+    # the field existed load with it.
+    bot_rights: dict[str, bool] | None = None
     migrated_to: int | None = None
     migrated_from: int | None = None
     topics: dict[int, Topic] = field(default_factory=dict)
@@ -85,6 +89,11 @@ class ChatRecord:
     @property
     def bot_is_admin(self) -> bool:
         return self.bot_status in ("creator", "administrator")
+
+    @property
+    def bot_can_restrict(self) -> bool:
+        """Whether the bot may ban and unban users here (an administrator with can_restrict_members)."""
+        return self.bot_is_admin and (self.bot_rights or {}).get("can_restrict_members", True)
 
     @property
     def kind_name(self) -> str:

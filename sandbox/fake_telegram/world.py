@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .files import FileStore
+from .membership import Memberships
 from .models import CallbackRecord, ChatRecord, Message, Topic, UserRecord
 
 Event = dict[str, Any]
@@ -49,7 +50,7 @@ def utf16_slice(text: str, offset: int, length: int) -> str:
     return encoded[2 * offset : 2 * (offset + length)].decode("utf-16-le")
 
 
-class World:
+class World(Memberships):
     """All state of the fake.  Identifiers are deterministic for a given sequence of actions."""
 
     def __init__(self, bot: UserRecord, *, clock: Callable[[], float] = time.time) -> None:
@@ -340,56 +341,6 @@ class World:
 
     def chat_instance(self, chat_id: int) -> str:
         return str(int(hashlib.sha256(f"ci:{chat_id}".encode()).hexdigest()[:15], 16))
-
-    # -- membership ------------------------------------------------------------------------------
-    def member_status(self, chat: ChatRecord, user_id: int) -> str:
-        if user_id == self.bot.id:
-            return chat.bot_status if chat.type != "private" or chat.bot_status == "kicked" else "member"
-        if chat.type == "private":
-            return "member" if user_id == chat.user_id else "left"
-        return chat.members.get(user_id, "left")
-
-    def member_api(self, chat: ChatRecord, user_id: int, status: str | None = None) -> dict[str, Any]:
-        """A ``ChatMember`` object for ``user_id`` (``status`` overrides the current one)."""
-        status = status or self.member_status(chat, user_id)
-        data: dict[str, Any] = {"status": status, "user": self.user_api(user_id)}
-        if status == "creator":
-            data["is_anonymous"] = False
-        elif status == "administrator":
-            data.update(
-                can_be_edited=False,
-                is_anonymous=False,
-                can_manage_chat=True,
-                can_delete_messages=True,
-                can_manage_video_chats=True,
-                can_restrict_members=True,
-                can_promote_members=False,
-                can_change_info=True,
-                can_invite_users=True,
-                can_post_stories=False,
-                can_edit_stories=False,
-                can_delete_stories=False,
-                can_pin_messages=True,
-            )
-            if chat.is_forum:
-                data["can_manage_topics"] = True
-        elif status == "kicked":
-            data["until_date"] = 0
-        return data
-
-    def set_bot_status(self, chat: ChatRecord, status: str, by_user_id: int) -> None:
-        """Change the bot's membership and queue the ``my_chat_member`` update Telegram sends."""
-        old = self.member_api(chat, self.bot.id)
-        chat.bot_status = status
-        payload = {
-            "chat": self.chat_api(chat),
-            "from": self.user_api(by_user_id),
-            "date": self.now(),
-            "old_chat_member": old,
-            "new_chat_member": self.member_api(chat, self.bot.id),
-        }
-        self.emit({"type": "bot_status", "chat_id": chat.id, "status": status})
-        self.push_update("my_chat_member", payload)
 
     # -- topics and commands ---------------------------------------------------------------------
     def add_topic(self, chat: ChatRecord, name: str, creator_id: int, icon_color: int = 7322096) -> Topic:

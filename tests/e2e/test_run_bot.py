@@ -194,3 +194,25 @@ async def test_a_broken_categories_file_stops_the_bot_naming_the_problem(fake, t
     assert code == 1
     last = stderr.strip().splitlines()[-1]
     assert "categories.toml" in last and "category.0.key" in last
+
+
+async def test_debug_logs_never_contain_the_bot_token(fake, tmp_path):
+    # python-telegram-bot logs "Set Bot API URL: …/bot<token>" at DEBUG, and errors quote URLs.
+    env = {**BotProcess(fake, tmp_path / "bot.sqlite3").env, "LOG_LEVEL": "DEBUG"}
+    log_path = tmp_path / "bot.log"
+    with log_path.open("wb") as log_file:  # a file, not a pipe: DEBUG output would fill a pipe and block the bot
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "run_bot.py", cwd=ROOT, env=env, stdout=log_file, stderr=asyncio.subprocess.STDOUT
+        )
+        try:
+            await fake.wait_until_polling(timeout=20)
+            citizen = fake.user("Sokha")
+            citizen.send("/start")
+            await fake.next_bot_message(citizen.chat_id, timeout=20)  # a whole update handled, logged at DEBUG
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(process.wait(), 15) == 0
+    output = log_path.read_text(encoding="utf-8")
+    secret = fake.token.partition(":")[2]
+    assert "Set Bot API URL" in output and "<BOT_TOKEN>" in output  # the lines are there, masked
+    assert fake.token not in output and secret not in output

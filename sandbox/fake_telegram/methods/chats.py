@@ -137,3 +137,48 @@ def reopen_forum_topic(ctx: Context, params: Params) -> bool:
 def delete_forum_topic(ctx: Context, params: Params) -> bool:
     ctx.world.delete_topic(_topic(ctx, params))
     return True
+
+
+# -- removing members ----------------------------------------------------------------------------
+def _restrictable(ctx: Context, params: Params, *, supergroups_only: bool = False) -> tuple[ChatRecord, int]:
+    """The chat and user of a ban/unban, after Telegram's checks (in its order)."""
+    chat = chat_for_bot(ctx, params, sending=False)
+    if chat.type == "private":
+        raise bad_request("can't ban members in private chats")
+    if supergroups_only and chat.type != "supergroup":
+        raise bad_request("method is available for supergroup and channel chats only")
+    user_id = params.int("user_id", required=True) or 0
+    if user_id not in ctx.world.users:
+        raise bad_request("user not found")
+    if not chat.bot_can_restrict:
+        raise bad_request("not enough rights to restrict/unrestrict chat member")
+    status = ctx.world.member_status(chat, user_id)
+    if status == "creator":
+        raise bad_request("can't remove chat owner")
+    if status == "administrator" or user_id == ctx.world.bot.id:
+        raise bad_request("user is an administrator of the chat")
+    return chat, user_id
+
+
+@method("banChatMember")
+def ban_chat_member(ctx: Context, params: Params) -> bool:
+    """Out of the group; in a supergroup also banned ("kicked": no rejoining, no re-adding) until
+    unbanned. Works for people not in the group too (they are banned beforehand)."""
+    params.int("until_date")  # accepted: the fake's bans last until unbanned
+    params.bool("revoke_messages")
+    chat, user_id = _restrictable(ctx, params)
+    ctx.world.remove_by_admin(chat, user_id, ctx.world.bot.id, ban=True)
+    return True
+
+
+@method("unbanChatMember")
+def unban_chat_member(ctx: Context, params: Params) -> bool:
+    """Lift a ban: the person may join again (they are not added back). Without only_if_banned,
+    Telegram also removes a person who is in the group, as the Bot API documents."""
+    chat, user_id = _restrictable(ctx, params, supergroups_only=True)
+    status = ctx.world.member_status(chat, user_id)
+    if status == "kicked":
+        ctx.world.set_member_status(chat, user_id, "left", ctx.world.bot.id)
+    elif status in ("member", "restricted") and not params.bool("only_if_banned"):
+        ctx.world.remove_by_admin(chat, user_id, ctx.world.bot.id, ban=False)
+    return True

@@ -1,0 +1,238 @@
+"""/stats (a chart) and /export (a spreadsheet): the two heavy answers for supervisors.
+
+The database has one connection and one lock (db/database.py): whatever runs inside a transaction
+makes every other chat wait. So each report is made in three steps: read what it needs in a read
+snapshot; draw the chart or write the CSV in a worker thread, outside any lock; then one short write
+transaction re-checks the person's rights, stores the file, the audit row and the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot import charts
+from bot.domain import tracking
+from bot.domain.categories import Categories
+from bot.domain.places import path_label
+from bot.domain.textnorm import to_latin_digits
+from bot.domain.units import Level, Registry, Unit
+from bot.i18n import Translator
+from bot.outgoing import Outgoing
+from bot.services.session import Person, Services, Session, session
+from bot.services.supervision import can_reveal, scopes
+from bot.views import supervision as views
+from db.repositories import audit, figures, uploads, users
+from db.repositories.figures import Figures, Scope
+
+DAY = 86400.0
+MAX_DAYS = 366
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Snapshot(Session):
+    """A person's session over a read snapshot: who they are, the registry, their language. It can
+    queue nothing: a snapshot is rolled back, so a message queued here would be lost."""
+
+    async def queue(self, item: Outgoing) -> int:
+        raise RuntimeError("a read snapshot cannot queue messages")
+
+
+@asynccontextmanager
+async def _snapshot(services: Services, person: Person) -> AsyncIterator[Session]:
+    async with services.db.read() as tx:
+        user = await users.get(tx, person.user_id) or users.User(person.user_id, None, None, 0)
+        yield _Snapshot(services, tx, person, user)
+
+
+def days_asked(args: list[str], default: int = 30) -> int:
+    digits = "".join(ch for ch in to_latin_digits(args[0]) if ch.isdigit()) if args else ""
+    return max(1, min(MAX_DAYS, int(digits))) if digits else default
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What a report is made from, and with which rights (re-checked before it is sent)."""
+
+    unit: Unit
+    days: int
+    identities: bool
+
+
+async def _request(s: Session, args: list[str], *, with_identities: bool) -> _Request | None:
+    """The report a supervisor asks for: their first scope; None for anyone else."""
+    actor, registry = await s.actor(), await s.registry()
+    mine = scopes(actor, registry)
+    if not mine:
+        return None
+    return _Request(mine[0], days_asked(args), with_identities and can_reveal(actor, registry))
+
+
+async def _rights_hold(s: Session, request: _Request) -> bool:
+    """Still a supervisor of that scope (and still allowed identities, if the file has them)?"""
+    actor, registry = await s.actor(), await s.registry()
+    in_scope = any(u.code == request.unit.code for u in scopes(actor, registry))
+    return in_scope and (can_reveal(actor, registry) or not request.identities)
+
+
+# --- /stats ------------------------------------------------------------------------------------
+
+
+async def stats(services: Services, person: Person, args: list[str]) -> None:
+    async with _snapshot(services, person) as s:
+        request = await _request(s, args, with_identities=False)
+        read = await _read_stats(s, request) if request else None
+    png = await asyncio.to_thread(charts.render, *read[1]) if read else b""
+    async with session(services, person) as s:
+        if request is None or read is None or not await _rights_hold(s, request):
+            await s.say(views.refusal(s.t))
+            return
+        upload_id = await uploads.add(s.tx, f"stats-{request.unit.code}-{request.days}d.png", "image/png", png)
+        caption = "\n".join(
+            [
+                "📈 <b>" + s.t("Last %(days)s days", days=s.t.number(request.days)) + "</b>",
+                *views.figures_lines(s.t, read[0], (await s.registry()).units)[:5],
+            ]
+        )
+        await s.queue(
+            Outgoing(
+                s.person.chat_id,
+                "sendPhoto",
+                {"photo": {"upload": upload_id}, "caption": caption[:1000], "parse_mode": "HTML"},
+            )
+        )
+
+
+async def _read_stats(s: Session, request: _Request) -> tuple[Figures, tuple]:
+    """The figures for the caption and the chart's arguments, all read in the snapshot."""
+    registry, unit, now = await s.registry(), request.unit, time.time()
+    scope, since = Scope.of(unit), now - request.days * DAY
+    found = await figures.figures(s.tx, scope, now)
+    filed, late = await figures.per_day(s.tx, scope, since)
+    group = {Level.MINISTRY: "unit_province", Level.PROVINCE: "unit_district"}.get(unit.level, "unit_code")
+    rows = await figures.by_unit(s.tx, scope, group, since, now)
+    named = [(registry.get(code).name(s.t.lang) if registry.get(code) else code, f, o) for code, f, o in rows]
+    return found, (_chart_text(s.t, unit, request.days), *_daily_series(s.t, since, now, filed, late), named)
+
+
+def _chart_text(t: Translator, unit: Unit, days: int) -> charts.ChartText:
+    return charts.ChartText(
+        title=t("Complaints, last %(days)s days · %(unit)s", days=t.number(days), unit=unit.name(t.lang)),
+        filed=t("filed"),
+        overdue=t("became overdue"),
+        per_day=t("Per day"),
+        per_unit=t("By unit: filed, and overdue now"),
+        numbers=t.number,
+    )
+
+
+def _daily_series(
+    t: Translator, since: float, now: float, filed: list[tuple[str, int]], late: list[tuple[str, int]]
+) -> tuple[list[str], list[int], list[int]]:
+    filed_by, late_by = dict(filed), dict(late)
+    days, counts, overdue = [], [], []
+    day = since
+    while day <= now + 1:
+        key = datetime.fromtimestamp(day + 7 * 3600, UTC).strftime("%Y-%m-%d")
+        days.append(t.digits(f"{int(key[8:])}/{int(key[5:7])}"))
+        counts.append(filed_by.get(key, 0))
+        overdue.append(late_by.get(key, 0))
+        day += DAY
+    return days, counts, overdue
+
+
+# --- /export -----------------------------------------------------------------------------------
+
+
+async def export(services: Services, person: Person, args: list[str]) -> None:
+    """A CSV of the complaints in scope, UTF-8 with BOM (spreadsheet programs then show Khmer).
+    Pseudonymous, unless the supervisor has reveal rights."""
+    async with _snapshot(services, person) as s:
+        request = await _request(s, args, with_identities=True)
+        if request is not None:
+            rows = await figures.export_rows(s.tx, Scope.of(request.unit), time.time() - request.days * DAY)
+            making = (s.t, rows, await s.registry(), request.identities, services.categories)
+    data = await asyncio.to_thread(spreadsheet, *making) if request else b""
+    async with session(services, person) as s:
+        if request is None or not await _rights_hold(s, request):
+            await s.say(views.refusal(s.t))
+            return
+        unit, days = request.unit, request.days
+        upload_id = await uploads.add(s.tx, f"complaints-{unit.code}-{days}d.csv", "text/csv", data)
+        await audit.record(
+            s.tx,
+            s.person.user_id,
+            (await s.actor()).role_at(unit.code, await s.registry()),
+            "export",
+            unit.code,
+            days=days,
+            rows=len(rows),
+            identities=request.identities,
+        )
+        caption = s.t(
+            "%(count)s complaints of the last %(days)s days.", count=s.t.number(len(rows)), days=s.t.number(days)
+        )
+        await s.queue(
+            Outgoing(s.person.chat_id, "sendDocument", {"document": {"upload": upload_id}, "caption": caption})
+        )
+
+
+def spreadsheet_safe(cell: object) -> object:
+    """A text cell a spreadsheet would run as a formula gets a leading quote (OWASP's advice): it
+    then shows as typed. Citizens and officers choose these texts, and Telegram names too."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+def spreadsheet(t: Translator, rows: list[dict], registry: Registry, identities: bool, categories: Categories) -> bytes:
+    """The export file (run in a worker thread: it touches neither the database nor the loop)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    header = [
+        t("Tracking number"),
+        t("Filed on"),
+        t("Category"),
+        t("Place"),
+        t("Unit"),
+        t("Status"),
+        t("Acknowledged"),
+        t("Closed"),
+        t("Citizen"),
+        t("Rating"),
+        t("What happened"),
+    ]
+    if identities:
+        header += [t("Telegram user id"), t("Telegram name"), t("Phone")]
+    writer.writerow([spreadsheet_safe(cell) for cell in header])
+    for r in rows:
+        category = categories.get(r["category"])
+        unit = registry.get(r["unit_code"] or "")
+        line = [
+            tracking.display(r["tracking_no"], "en"),
+            t.datetime(r["created_at"]),
+            category.label(t.lang) if category else r["category"],
+            path_label(r["commune_code"], t.lang),
+            unit.name(t.lang) if unit else "",
+            r["status"],
+            t.datetime(r["acknowledged_at"]) if r["acknowledged_at"] else "",
+            t.datetime(r["closed_at"]) if r["closed_at"] else "",
+            t("Citizen %(pseudonym)s", pseudonym=r["pseudonym"]),
+            r["feedback"] or "",
+            r["description"],
+        ]
+        if identities:
+            line += [
+                r["citizen_id"],
+                " ".join(x for x in (r["first_name"], r["username"] and "@" + r["username"]) if x),
+                r["phone"] or "",
+            ]
+        writer.writerow([spreadsheet_safe(cell) for cell in line])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
