@@ -1,4 +1,5 @@
-"""Wiring: settings → database, catalogs, gazetteer → python-telegram-bot Application → run loop."""
+"""Wiring: settings → data files and database → the bot's identity → sender and services →
+python-telegram-bot Application → run loop."""
 
 from __future__ import annotations
 
@@ -6,15 +7,16 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, ContextTypes, ExtBot
 
 from bot.config import Settings
-from bot.domain.categories import load_categories
+from bot.domain.categories import Categories, load_categories
 from bot.domain.places import Gazetteer
-from bot.domain.policy import load_policy
+from bot.domain.policy import Policy, load_policy
 from bot.http import AiohttpRequest
 from bot.i18n import N_, Catalogs
 from bot.outgoing import Screen
@@ -22,8 +24,9 @@ from bot.sender import OutboxSender
 from bot.services import chat_health, deadlines, retention, units_admin
 from bot.services.session import Services, session, work
 from bot.updates import UpdatePump
-from db.database import Database
+from db.database import Database, Tx
 from db.migrate import migrate
+from db.repositories.outbox import OutboxRow
 from handlers import group, presses, private
 from handlers.common import person_of
 
@@ -40,7 +43,40 @@ class FatalError(Exception):
     """The bot cannot run (e.g. Telegram rejects the token); the message says why, in one line."""
 
 
-async def build_services(settings: Settings) -> Services:
+@dataclass(frozen=True)
+class Grounds:
+    """What every process working on the bot's data stands on: the data files and the database."""
+
+    settings: Settings
+    db: Database
+    catalogs: Catalogs
+    gazetteer: Gazetteer
+    categories: Categories
+    policy: Policy
+
+    def services(
+        self,
+        *,
+        outbox_push: Callable[[list[OutboxRow]], None],
+        settle_sends: Callable[[], Awaitable[None]],
+        wake_sweeper: Callable[[], None],
+        bot_username: str,
+    ) -> Services:
+        return Services(
+            settings=self.settings,
+            db=self.db,
+            catalogs=self.catalogs,
+            gazetteer=self.gazetteer,
+            categories=self.categories,
+            policy=self.policy,
+            outbox_push=outbox_push,
+            settle_sends=settle_sends,
+            wake_sweeper=wake_sweeper,
+            bot_username=bot_username,
+        )
+
+
+async def open_grounds(settings: Settings) -> Grounds:
     # Files first: a broken data file must not leave a database connection open behind it.
     catalogs, gazetteer = Catalogs.load(), Gazetteer.load()
     categories = load_categories(settings.categories_file)
@@ -53,27 +89,68 @@ async def build_services(settings: Settings) -> Services:
     except BaseException:
         await db.close()
         raise
-    return Services(
-        settings=settings, db=db, catalogs=catalogs, gazetteer=gazetteer, categories=categories, policy=policy
+    return Grounds(settings, db, catalogs, gazetteer, categories, policy)
+
+
+async def _nothing_to_settle() -> None:
+    return None
+
+
+async def build_services(settings: Settings) -> Services:
+    """Services for work outside the bot process (e.g. on a stopped bot's database): what they queue
+    waits in the outbox for the bot's sender to find, there is no sweeper to wake, and no bot name
+    to make links with (nothing done this way makes one)."""
+    grounds = await open_grounds(settings)
+    return grounds.services(
+        outbox_push=lambda rows: None, settle_sends=_nothing_to_settle, wake_sweeper=lambda: None, bot_username=""
     )
 
 
-def build_application(settings: Settings, services: Services) -> Application:
-    requests = AiohttpRequest(pool_size=160), AiohttpRequest(pool_size=2)
-    app = (
-        Application.builder()
-        .token(settings.bot_token.get_secret_value())
-        .base_url(settings.api_base_url)
-        .base_file_url(settings.file_base_url)
-        # Our own UpdatePump polls (it stores updates before confirming them).
-        .updater(None)
+def build_bot(settings: Settings) -> ExtBot:
+    """The Bot API client (the one python-telegram-bot's ApplicationBuilder would make), not yet
+    connected: `_identify` connects it."""
+    return ExtBot(
+        settings.bot_token.get_secret_value(),
+        base_url=settings.api_base_url,
+        base_file_url=settings.file_base_url,
         # aiohttp instead of httpx as the transport: see bot/http.py for the measurements.
-        .request(requests[0])
-        .get_updates_request(requests[1])
-        .build()
+        request=AiohttpRequest(pool_size=160),
+        get_updates_request=AiohttpRequest(pool_size=2),
     )
-    app.bot_data["services"] = services
-    app.bot_data["http"] = requests
+
+
+def connect(grounds: Grounds, bot: ExtBot, wake_sweeper: Callable[[], None]) -> tuple[OutboxSender, Services]:
+    """The outbox sender and the services, which need each other: the services hand the sender what
+    they queue, and the sender reports refused messages and upgraded groups back to them
+    (bot.services.chat_health). The sender reports only while it runs, after both exist, so its
+    report hooks reach the services, built just after it, by name."""
+
+    async def on_permanent_failure(tx: Tx, row: OutboxRow, error: str) -> None:
+        await failure_report(tx, row, error)
+
+    async def on_chat_migrated(tx: Tx, old_chat_id: int, new_chat_id: int) -> None:
+        await migration_report(tx, old_chat_id, new_chat_id)
+
+    sender = OutboxSender(
+        bot,
+        grounds.db,
+        concurrency=128,
+        on_permanent_failure=on_permanent_failure,
+        on_chat_migrated=on_chat_migrated,
+    )
+    services = grounds.services(
+        outbox_push=sender.push,
+        settle_sends=sender.settle,
+        wake_sweeper=wake_sweeper,
+        bot_username=bot.username,
+    )
+    failure_report, migration_report = chat_health.failure_hook(services), chat_health.migration_hook(services)
+    return sender, services
+
+
+def build_application(bot: ExtBot, services: Services) -> Application:
+    app = Application.builder().bot(bot).updater(None).build()  # our UpdatePump polls (it stores updates first)
+    app.bot_data["services"] = services  # how the handlers reach the services: before any update
     presses.register(app)
     group.register(app)
     private.register(app)
@@ -114,31 +191,22 @@ async def publish_commands(app: Application, services: Services) -> None:
         log.warning("could not publish the command menu: %s", error)
 
 
-async def _initialize(app: Application, stop: asyncio.Event) -> bool:
-    """getMe until Telegram answers: the bot may start while the network is still down."""
+async def _identify(bot: ExtBot, stop: asyncio.Event) -> bool:
+    """getMe until Telegram answers (the bot may start while the network is still down): then the
+    bot knows its own name. False if stopped first."""
     delay = 1.0
     while not stop.is_set():
         try:
-            await app.initialize()
+            await bot.initialize()
             return True
         except InvalidToken:
-            await _close_connections(app)
             raise FatalError(TOKEN_REJECTED) from None
         except NetworkError as error:
             log.warning("Telegram is not reachable (%s); retrying in %.0fs", error, delay)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
             delay = min(delay * 2, 30.0)
-    await _close_connections(app)
     return False
-
-
-async def _close_connections(app: Application) -> None:
-    """The bot's HTTP sessions, opened by a start-up that did not complete (PTB closes them only
-    for a bot whose start-up succeeded)."""
-    for request in app.bot_data["http"]:
-        with contextlib.suppress(Exception):
-            await request.shutdown()
 
 
 async def _housekeeping(pump: UpdatePump, services: Services, stop: asyncio.Event) -> None:
@@ -186,27 +254,21 @@ async def run(
     stop: asyncio.Event | None = None,
     on_ready: Callable[[Application], Awaitable[None]] | None = None,
 ) -> None:
-    """Run until `stop` is set. Nothing is lost when the process is killed instead."""
+    """Run until `stop` is set. Nothing is lost when the process is killed instead.
+
+    Everything is built before the first update is handled, in order: the data files and the
+    database, the bot's identity (getMe), the sender and the services, then the Application."""
     stop = stop or asyncio.Event()
-    services = await build_services(settings)
-    app = build_application(settings, services)
-    initialized = False
+    bot = build_bot(settings)  # opens nothing yet
+    grounds = await open_grounds(settings)
+    app: Application | None = None
     try:
-        initialized = await _initialize(app, stop)
-        if not initialized:
+        if not await _identify(bot, stop):
             return
-        sender = OutboxSender(
-            app.bot,
-            services.db,
-            concurrency=128,
-            on_permanent_failure=chat_health.failure_hook(services),
-            on_chat_migrated=chat_health.migration_hook(services),
-        )
         sweep_now = asyncio.Event()
-        services.wake_sweeper = sweep_now.set
-        services.outbox_push = sender.push
-        services.settle_sends = sender.settle
-        services.bot_username = app.bot.username
+        sender, services = connect(grounds, bot, sweep_now.set)
+        app = build_application(bot, services)
+        await app.initialize()  # the bot is already initialised: no call to Telegram
         async with work(services) as w:
             await units_admin.prepare_registry(w)
         pump = UpdatePump(
@@ -239,9 +301,10 @@ async def run(
         if app.running:
             await app.stop()
     finally:
-        if initialized:
+        if app is not None:
             if app.running:  # stopped by an error or a cancellation half-way through
                 await app.stop()
-            await app.shutdown()
-        await services.db.close()
+            await app.shutdown()  # nothing if it was never initialised
+        await bot.shutdown()  # its HTTP sessions, also after a start-up that did not complete
+        await grounds.db.close()
         log.info("bot stopped")

@@ -33,38 +33,53 @@ def encode(*parts: object) -> str:
     return data
 
 
-# Each kind: a prefix and the exact shape of what may follow it.
+def _shape(regex: str) -> re.Pattern[str]:
+    # ASCII: without it \d also takes Khmer and other digits, which int() reads (c:៤:ack is not ours).
+    return re.compile(regex, re.ASCII)
+
+
+# Each kind: a prefix and the exact shape of what may follow it. The prefixes differ, so at most one
+# kind matches any data.
 _PATTERNS = {
-    "lang": re.compile(r"lang:(?P<action>km|en)"),
-    "menu": re.compile(r"m:(?P<action>new|status|mine|help|lang|home)"),
-    "intake": re.compile(
+    "lang": _shape(r"lang:(?P<action>km|en)"),
+    "menu": _shape(r"m:(?P<action>new|status|mine|help|lang|home)"),
+    "intake": _shape(
         r"n:(?P<seq>\d{1,9}):(?P<action>cat|place|page|back|cancel|discard|keep|edit|submit|noop)"
         r"(?::(?P<args>[a-z0-9_]{1,24}(?::[a-z0-9_]{1,24}){0,2}))?"
     ),
-    "mine": re.compile(r"mc:(?P<action>\d{1,4})"),  # a page of the citizen's own complaints
-    "show": re.compile(r"sc:(?P<action>\d{10})"),  # one of the citizen's complaints, by tracking number
+    "mine": _shape(r"mc:(?P<action>\d{1,4})"),  # a page of the citizen's own complaints
+    "show": _shape(r"sc:(?P<action>\d{10})"),  # one of the citizen's complaints, by tracking number
     # A complaint's card in a unit's group: c:<complaint id>:<action>[:<reject reason>]
-    "card": re.compile(
+    "card": _shape(
         r"c:(?P<seq>\d{1,12}):(?P<action>ack|reply|resolve|transfer|reject|back|rr)(?::(?P<args>[a-z_]{1,16}))?"
     ),
-    "answer": re.compile(r"ra:(?P<seq>\d{1,12})(?P<action>)"),  # the citizen answers the police
-    "feedback": re.compile(r"fb:(?P<seq>\d{1,12}):(?P<action>up|down)"),
-    "group_lang": re.compile(r"gl:(?P<action>km|en)"),
-    "overdue": re.compile(r"ov:(?P<action>\d{1,4})"),  # a page of the overdue list
+    "answer": _shape(r"ra:(?P<seq>\d{1,12})(?P<action>)"),  # the citizen answers the police
+    "feedback": _shape(r"fb:(?P<seq>\d{1,12}):(?P<action>up|down)"),
+    "group_lang": _shape(r"gl:(?P<action>km|en)"),
+    "overdue": _shape(r"ov:(?P<action>\d{1,4})"),  # a page of the overdue list
     # An escalation card or digest at a level above the unit: e:<complaint id>:<action>
-    "escalation": re.compile(r"e:(?P<seq>\d{1,12}):(?P<action>remind|take|reassign|open)"),
-    "revoke": re.compile(r"o:(?P<seq>\d{1,12}):(?P<action>revoke)"),
-    "forget": re.compile(r"fg:(?P<action>yes|no)"),  # the citizen confirms /forget
-    "invite_cancel": re.compile(r"iv:(?P<seq>\d{1,12}):(?P<action>cancel)"),  # an outstanding invitation, by number
+    "escalation": _shape(r"e:(?P<seq>\d{1,12}):(?P<action>remind|take|reassign|open)"),
+    "revoke": _shape(r"o:(?P<seq>\d{1,12}):(?P<action>revoke)"),
+    "forget": _shape(r"fg:(?P<action>yes|no)"),  # the citizen confirms /forget
+    "invite_cancel": _shape(r"iv:(?P<seq>\d{1,12}):(?P<action>cancel)"),  # an outstanding invitation, by number
 }
+
+
+KINDS = tuple(_PATTERNS)
+
+
+def pattern(kind: str) -> re.Pattern[str]:
+    """What python-telegram-bot's CallbackQueryHandler routes to `kind`. It matches at the start of
+    the data only, so this is anchored at the end too; the handler still parses with `decode`."""
+    return _shape(rf"(?:{_PATTERNS[kind].pattern})\Z")
 
 
 def decode(data: str | None) -> Press | None:
     """The press, or None for data this bot never issues."""
     if not data or len(data.encode()) > MAX_BYTES:
         return None
-    for kind, pattern in _PATTERNS.items():
-        match = pattern.fullmatch(data)
+    for kind, shape in _PATTERNS.items():
+        match = shape.fullmatch(data)
         if match:
             groups = match.groupdict()
             args = tuple(groups["args"].split(":")) if groups.get("args") else ()

@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     # How long an invitation link stays valid.
     invite_ttl: Annotated[Duration, NoDecode] = Field(Duration(7, "d"), alias="INVITE_TTL")
     # Retention (bot/services/retention.py): unfinished drafts are deleted after RETENTION_DRAFTS of
-    # silence; the texts of sent messages are wiped after RETENTION_MESSAGES (their ids stay, for
+    # silence; sent messages are deleted after RETENTION_MESSAGES (their Telegram ids stay, for
     # edits and replies); charts and exports, once sent, after RETENTION_FILES.
     retention_drafts: Annotated[Duration, NoDecode] = Field(Duration(30, "d"), alias="RETENTION_DRAFTS")
     retention_messages: Annotated[Duration, NoDecode] = Field(Duration(30, "d"), alias="RETENTION_MESSAGES")

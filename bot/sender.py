@@ -15,7 +15,8 @@
   names its tracking number, so a duplicate is recognisable).
 
 Rows arrive in memory from the transactions that queued them (`push`), and from a scan of the
-table every second (rows queued by another process, or left by an earlier run).
+table every second (rows queued by another process, or left by an earlier run). Each row's stored
+parameters become the call's in bot.sendparams; what was sent is recorded by bot.sendlog.
 """
 
 from __future__ import annotations
@@ -31,16 +32,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from telegram import Bot, InputFile
+from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from bot import evidence_upload
 from bot.domain.textsplit import TEXT_LIMIT
 from bot.ratelimit import ChatLimiters, TelegramLimits
 from bot.sendlog import SendLog
+from bot.sendparams import call_params
 from bot.sendqueue import ChatQueue, for_telegram, merged
 from db.database import Database, Tx
-from db.repositories import outbox, uploads
+from db.repositories import outbox
 from db.repositories.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,6 @@ class OutboxSender:
         self._last_scan = float("-inf")
         self._counter = itertools.count()
         self._stopping = False
-        self.sent = 0  # for benchmarks and tests
 
     def push(self, rows: list[OutboxRow]) -> None:
         """Rows a transaction just committed: send them now, without reading them back."""
@@ -111,10 +111,6 @@ class OutboxSender:
         """Rows were committed by code that did not push them: scan the table now."""
         self._last_scan = float("-inf")
         self._wake.set()
-
-    @property
-    def backlog(self) -> int:
-        return sum(len(q) for q in self._queues.values())
 
     async def run(self) -> None:
         await self._remember_recent_sends()
@@ -148,17 +144,6 @@ class OutboxSender:
             await asyncio.wait(set(self._tasks), timeout=timeout)
         await self._log.flush()
 
-    async def drain(self, timeout: float) -> bool:
-        """Wait until nothing is queued and everything sent is recorded (tests and benchmarks)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            await self._scan()
-            if not self.backlog and not self._in_flight:
-                await self._log.flush()
-                return True
-            await asyncio.sleep(0.02)
-        return False
-
     async def _remember_recent_sends(self) -> None:
         """Count what an earlier run handed to Telegram in the last minute, so a restart (even after
         kill -9 with requests in flight) cannot double a rate window."""
@@ -177,7 +162,7 @@ class OutboxSender:
         queue = self._queues.setdefault(row.chat_id, ChatQueue())
         superseded = queue.add(row, sending=row.chat_id in self._in_flight)
         if superseded is not None:  # recorded as sent without a call: the newer edit says it all
-            self._log.sent(superseded.id, None)
+            self._log.sent(superseded, None)
         self._schedule(row.chat_id, 0.0)
 
     def _forget(self, row_ids: list[int]) -> None:
@@ -288,7 +273,9 @@ class OutboxSender:
         sending = merged(row, run)
         retry_in: float | None = None
         try:
-            params = await self._params(for_telegram(sending))
+            params = await call_params(
+                for_telegram(sending), bot=self._bot, db=self._db, message_id_of=self._log.message_id_of
+            )
             self._log.attempted(row.id)
             # Bot API method names are case-insensitive; the lowercase form also tells PTB that this raw
             # call is deliberate (it warns when a method it wraps is called through do_api_request).
@@ -301,7 +288,7 @@ class OutboxSender:
             await self._retry_later(row, retry_in, f"429: {error.message}")
         except (BadRequest, Forbidden, InvalidToken) as error:  # BadRequest is a NetworkError: first
             if any(h in error.message.lower() for h in _HARMLESS):
-                self._log.sent(row.id, None)
+                self._log.sent(row, None)
             else:
                 await self._park(sending, f"{type(error).__name__}: {error.message}", also=run)
             queue.pop_head()
@@ -313,10 +300,9 @@ class OutboxSender:
         else:
             message_id = result.get("message_id") if isinstance(result, dict) else None
             for done in (row, *run):  # a merged relay: every part is in that one message
-                self._log.sent(done.id, message_id)
+                self._log.sent(done, message_id)
             queue.pop_head()
             queue.discard(run)
-            self.sent += 1
             self._backing_off.discard(chat_id)
             self._telegram_is_back()
         finally:
@@ -335,39 +321,6 @@ class OutboxSender:
                 queue.not_before = time.time()
                 self._schedule(chat_id, 0.0)
         self._backing_off.clear()
-
-    async def _params(self, row: OutboxRow) -> dict[str, Any]:
-        params = dict(row.params)
-        params["chat_id"] = row.chat_id
-        # A message threaded under one queued earlier (e.g. evidence under a complaint card): the
-        # earlier one was sent first (same chat, in order), so its message id is known by now.
-        reply_to_row = params.pop("reply_to_outbox", None)
-        if reply_to_row is not None:
-            message_id = await self._log.message_id_of(int(reply_to_row))
-            if message_id is not None:
-                params["reply_parameters"] = {"message_id": message_id, "allow_sending_without_reply": True}
-        # A file stored with the message (a chart, an export): {"upload": id} becomes the file itself.
-        for key, value in list(params.items()):
-            if isinstance(value, dict) and "upload" in value:
-                async with self._db.read() as tx:
-                    stored = await uploads.get(tx, int(value["upload"]))
-                if stored is None:
-                    raise BadRequest("the file to send is gone")
-                params[key] = InputFile(stored[2], filename=stored[0], attach=True)
-            # Evidence a citizen sent as a file: downloaded, cleaned of what could identify them and
-            # renamed here, so only the clean bytes ever reach the unit (bot.evidence_upload).
-            elif evidence_upload.is_evidence_file(value):
-                params[key], withheld_caption = await evidence_upload.prepare(self._bot, value)
-                if withheld_caption is not None:
-                    params["caption"] = withheld_caption
-        # An edit of a message queued earlier (a complaint's card), found by its outbox row.
-        edit_of_row = params.pop("edit_of_outbox", None)
-        if edit_of_row is not None:
-            message_id = await self._log.message_id_of(int(edit_of_row))
-            if message_id is None:
-                raise BadRequest("the message to edit was never delivered")
-            params["message_id"] = message_id
-        return params
 
     async def _retry_later(self, row: OutboxRow, delay: float, error: str) -> None:
         log.warning("outbox %s to %s: %s; retrying in %.1fs", row.id, row.chat_id, error, delay)
@@ -395,7 +348,7 @@ class OutboxSender:
             await self._on_chat_migrated(tx, old, new)
         joined, superseded = ChatQueue.joined(self._queues.pop(old, None), self._queues.get(new), new)
         for row in superseded:
-            self._log.sent(row.id, None)
+            self._log.sent(row, None)
         self._queues[new] = joined
         self._due.pop(old, None)
         self._in_flight.discard(old)

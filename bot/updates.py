@@ -108,12 +108,10 @@ class UpdatePump:
         self._services = app.bot_data.get("services")  # for the "too fast" notice (None: drop silently)
         self._throttle = throttle or _throttle_of(self._services)
         self._clock = clock
-        self.dropped = 0  # updates over a person's limit, for tests and benchmarks
         self._slots = asyncio.Semaphore(max_concurrent)
         self._queues: dict[str, deque[InboxItem]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._stopping = asyncio.Event()
-        self.processed = 0  # for benchmarks and tests
 
     async def run(self) -> None:
         """Handle what an earlier run left, then poll until stopped."""
@@ -162,7 +160,6 @@ class UpdatePump:
             if person is not None:
                 verdict = self._throttle.admit(person[0], now)
                 if not verdict.admitted:
-                    self.dropped += 1
                     if verdict.notify:
                         log.warning("user %s sends too fast: %d updates dropped", person[0], verdict.dropped)
                         too_fast.append(person)
@@ -222,7 +219,6 @@ class UpdatePump:
         if not mark.marked:  # handlers that changed nothing (or failed) must not run again after a restart
             async with self._db.transaction() as tx:
                 await inbox.mark_processed(tx, item.update_id)
-        self.processed += 1
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop polling; let the updates being handled finish (the rest wait in the inbox)."""

@@ -24,6 +24,8 @@ from handlers.common import Context, incoming, person_of, services_of, thread_of
 log = logging.getLogger(__name__)
 
 GROUP = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
+# Typed in a group, these only get a pointer to the private chat (bot/services/private_only.py).
+PRIVATE_ONLY_COMMANDS = ("status", "overdue", "stats", "export", "reveal", "invite", "reopen")
 
 Command = Callable[[Session, list[str], int | None], Awaitable[None]]
 
@@ -167,7 +169,7 @@ def register(app: Application) -> None:
         "invites": lambda s, args, thread: units_admin.list_invites(s, args),
         "officers": _officers,
         # An invitation link enrols whoever opens it first: never posted where others can read it.
-        **{name: _private_only(name) for name in ("status", "overdue", "stats", "export", "reveal", "invite")},
+        **{name: _private_only(name) for name in PRIVATE_ONLY_COMMANDS},
         "language": _language,
         "help": lambda s, args, thread: _help(s),
         "start": lambda s, args, thread: _help(s),

@@ -12,7 +12,7 @@ from telegram import Message, Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.domain.intake import Evidence
-from bot.services import citizen, forget, handling, intake, private_only, reports, supervision, units_admin
+from bot.services import citizen, forget, handling, intake, private_only, reopening, reports, supervision, units_admin
 from bot.services.session import Person, Services, Session, session
 from handlers.common import Context, incoming, person_of, services_of
 
@@ -56,6 +56,7 @@ STAFF_COMMANDS: dict[str, Command] = {
     "invite": units_admin.invite,
     "overdue": lambda s, args: supervision.overdue(s),
     "reveal": supervision.reveal,
+    "reopen": reopening.reopen,
 }
 # Read in a snapshot, drawn or written outside the database lock, then stored in one short write.
 REPORTS: dict[str, Report] = {"stats": reports.stats, "export": reports.export}

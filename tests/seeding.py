@@ -6,6 +6,7 @@ bot's queries and sweeps treat them as their own.
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 from collections import Counter
@@ -65,7 +66,7 @@ def seed(
     conn = sqlite3.connect(db_path, timeout=60)  # the bot may be writing too
     try:
         numbers = _numbers(shape.citizen_base)
-        batch, users, due_rows = [], [], []
+        batch, users, due_rows, events = [], [], [], []
         rollup: Counter[tuple[str, str, int, int]] = Counter()
         opened: Counter[tuple[str, str]] = Counter()
         first_id = (conn.execute("SELECT COALESCE(MAX(id), 0) FROM complaints").fetchone()[0]) + 1
@@ -126,6 +127,7 @@ def seed(
                 if at is not None:
                     for scope in scopes:
                         rollup[(scope, measure, daily.day_of(at), daily.bucket_of(at - created))] += 1
+            events += _history(first_id + i, citizen, post, created, status, acknowledged, closed)
             if is_open:
                 for scope in scopes:
                     opened[(scope, status)] += 1
@@ -142,6 +144,11 @@ def seed(
             "unit_district, unit_province, due_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             batch,
+        )
+        conn.executemany(
+            "INSERT INTO complaint_events (complaint_id, at, actor_kind, actor_id, unit_code, action, from_status, "
+            "to_status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            events,
         )
         conn.executemany(
             "INSERT INTO deadlines (complaint_id, kind, stage, unit_code, due_at, created_at) "
@@ -162,3 +169,37 @@ def seed(
     finally:
         conn.close()
     return shape.count
+
+
+def _history(
+    complaint_id: int,
+    citizen: int,
+    post: str,
+    created: float,
+    status: str,
+    acknowledged: float | None,
+    closed: float | None,
+) -> list[tuple]:
+    """The history the bot itself would have written: the lifecycle replays it to the same state as
+    the row (filed, sent to the post, acknowledged, resolved or rejected)."""
+    rows = [
+        (complaint_id, created, "citizen", citizen, None, "filed", "submitted", "submitted", "{}"),
+        (
+            complaint_id,
+            created,
+            "system",
+            None,
+            post,
+            "routed",
+            "submitted",
+            "submitted",
+            json.dumps({"unit": post, "responsible": post}),
+        ),
+    ]
+    if acknowledged is not None:
+        rows.append((complaint_id, acknowledged, "officer", 1, post, "acknowledged", "submitted", "acknowledged", "{}"))
+    if status in ("resolved", "rejected") and closed is not None:
+        before = "acknowledged" if acknowledged is not None else "submitted"
+        detail = json.dumps({"note": "Seeded."} if status == "resolved" else {"reason": "duplicate", "note": "Seeded."})
+        rows.append((complaint_id, closed, "officer", 1, post, status, before, status, detail))
+    return rows

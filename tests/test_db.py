@@ -12,7 +12,7 @@ from bot.domain.intake import ContactMode, Draft, Evidence
 from bot.outgoing import Outgoing
 from db.database import Database, UpdateMark, current_update
 from db.migrate import available, migrate
-from db.repositories import complaints, drafts, inbox, outbox, users
+from db.repositories import complaints, drafts, inbox, messages, outbox, pending, users
 from db.repositories.inbox import InboxItem
 
 
@@ -63,7 +63,7 @@ async def test_filing_stores_complaint_evidence_and_first_event(db):
         assert again.description == "A <b>bold</b> & 'quoted' description"  # stored exactly as typed
         assert again.status == Status.SUBMITTED and again.phone == "+85512345678"
         assert await complaints.evidence_count(tx, filed.id) == 1
-        assert [e.action for e in await complaints.events(tx, filed.id)] == ["filed"]
+        assert await complaints.events(tx, filed.id) == []  # the history is the lifecycle's (delivery.dispatch)
         # Someone else's number answers like a number that does not exist.
         assert await complaints.of_citizen_by_number(tx, 43, filed.tracking_no) is None
 
@@ -98,11 +98,12 @@ async def test_outbox_rows_keep_order_and_follow_a_migrated_chat(db):
         first = await outbox.add(tx, Outgoing(-100, "sendMessage", {"text": "1"}, "notify"))
         second = await outbox.add(tx, Outgoing(-100, "sendMessage", {"text": "2"}, "notify"))
         await outbox.mark_sent_many(tx, [(first, 55, 1.0)])
+        await messages.record(tx, [(first, 55, 1.0)])
         assert await outbox.move_chat(tx, -100, -1001234) == 1
     async with db.read() as tx:
         pending = await outbox.pending_after(tx, 0)
         assert [(r.id, r.chat_id, r.params["text"]) for r in pending] == [(second, -1001234, "2")]
-        assert await outbox.message_id_of(tx, first) == 55
+        assert await messages.message_id_of(tx, first) == 55
 
 
 async def test_backup_is_a_checked_consistent_copy(db, tmp_path):
@@ -140,3 +141,68 @@ async def test_an_existing_world_readable_database_is_narrowed_on_open(tmp_path)
     database = await Database.open(path)
     await database.close()
     assert mode(path) == 0o600
+
+
+async def test_messages_are_backfilled_from_sent_rows_and_handles_stop_being_outbox_keys(tmp_path, monkeypatch):
+    import db.migrate as migrations
+
+    every = migrations.available()
+    monkeypatch.setattr(migrations, "available", lambda: [m for m in every if m[0] < 7])
+    database = await Database.open(tmp_path / "old.sqlite3")
+    try:
+        await migrate(database)
+        group = -100
+        async with database.transaction() as tx:
+            await users.touch(tx, 42)
+            filed = await complaints.file(tx, NewComplaint(42, 1, finished_draft(), "en"), 2025)
+
+            async def row(method: str, state: str, message_id: int | None, complaint_id: int | None = filed.id) -> int:
+                return await tx.insert(
+                    "INSERT INTO outbox (chat_id, method, payload, priority, state, next_attempt_at, created_at, "
+                    "sent_at, message_id, complaint_id) VALUES (?, ?, '{}', 'notify', ?, 1.0, 1.0, ?, ?, ?)",
+                    (group, method, state, 2.0 if state == "sent" else None, message_id, complaint_id),
+                )
+
+            card = await row("sendMessage", "sent", 100)
+            edit = await row("editMessageText", "sent", 100)  # an edit makes no message
+            parts = [await row("sendMessage", "sent", 101), await row("sendMessage", "sent", 101)]  # merged relay
+            prompt = await row("sendMessage", "sent", 102)
+            ban = await row("banChatMember", "sent", None, None)
+            await row("sendMessage", "failed", None)
+            waiting = await row("sendMessage", "pending", None)
+            await tx.execute("UPDATE complaints SET card_outbox_id = ? WHERE id = ?", (card, filed.id))
+            await tx.execute(
+                "INSERT INTO pending_inputs (chat_id, user_id, complaint_id, action, detail, prompt_outbox_id, "
+                "created_at) VALUES (?, 7, ?, 'reply', '{}', ?, 1.0)",
+                (group, filed.id, prompt),
+            )
+            await tx.execute(
+                "INSERT INTO removals (outbox_id, chat_id, user_id, reason, created_at) "
+                "VALUES (?, ?, 8, 'revoked', 1.0)",
+                (ban, group),
+            )
+
+        monkeypatch.setattr(migrations, "available", lambda: every)
+        assert (await migrate(database))[0] == 7
+        async with database.read() as tx:
+            found = await tx.fetchall("SELECT outbox_id, chat_id, message_id, complaint_id, sent_at FROM messages")
+            assert [tuple(r) for r in found] == [
+                (card, group, 100, filed.id, 2.0),
+                (parts[0], group, 101, filed.id, 2.0),
+                (parts[1], group, 101, filed.id, 2.0),
+                (prompt, group, 102, filed.id, 2.0),
+            ]
+            assert edit not in {r[0] for r in found}
+            assert (await complaints.get(tx, filed.id)).card_outbox_id == card
+            assert (await pending.for_prompt(tx, group, 102)).complaint_id == filed.id
+            assert (await complaints.by_bot_message(tx, group, 101)).id == filed.id
+            assert await messages.row_of_message(tx, group, 101) == parts[0]
+            assert await tx.fetchval("SELECT outbox_id FROM removals") == ban
+        # The handles are no foreign keys to the outbox any more: its sent rows can go.
+        async with database.transaction() as tx:
+            assert await tx.execute("DELETE FROM outbox WHERE state != 'pending'") == 7
+        async with database.read() as tx:
+            assert await messages.message_id_of(tx, card) == 100
+            assert [r.id for r in await outbox.pending_after(tx, 0)] == [waiting]
+    finally:
+        await database.close()

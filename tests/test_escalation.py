@@ -164,7 +164,10 @@ async def test_a_thumbs_down_appeals_one_level_above_the_resolver(world, citizen
     chat.user.send("Nobody came to look. The seller is still there.")
     await fake.wait_for_message(world.groups[DISTRICT].id, lambda m: "The seller is still there" in m.plain_text)
     row = world.query("SELECT unit_code, status, feedback FROM complaints")[0]
-    assert (row["unit_code"], row["status"], row["feedback"]) == (DISTRICT, "submitted", "down")
+    # Reopened: no rating yet for the district's answer (the citizen is asked again when it is
+    # resolved); the 👎 stays in the history.
+    assert (row["unit_code"], row["status"], row["feedback"]) == (DISTRICT, "submitted", None)
+    assert ("feedback", POST) in events(world, number) and ("appealed", DISTRICT) in events(world, number)
 
 
 async def test_a_unit_whose_group_is_lost_escalates_at_once(fake, tmp_path, citizen):

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.domain.places import Gazetteer
-from bot.services import intake as intake_service
+from bot.services import intake_typed as intake_service
 from db.database import Database
 from tests.conftest import Conversation
 from tests.test_intake_flow import choose_language, has_button, is_description_prompt, to_description
@@ -91,7 +91,7 @@ def costly_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, bool]]
     for method in ("search", "search_in_context"):
         monkeypatch.setattr(Gazetteer, method, recorded(f"Gazetteer.{method}", getattr(Gazetteer, method)))
     monkeypatch.setattr(intake_service, "match_key", recorded("match_key", intake_service.match_key))
-    intake_service._place_matches.cache_clear()  # texts matched by earlier tests would not be searched again
+    intake_service.place_matches.cache_clear()  # texts matched by earlier tests would not be searched again
     return calls
 
 

@@ -508,13 +508,13 @@ class _Counting:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         import difflib
 
-        from bot.domain import places
+        from bot.domain import place_index, place_words, places
 
         self.normalized_chars = 0  # characters handed to match_key (Khmer normalization)
-        self.searches = 0  # whole-index searches (_parse_query: one per search, however deep)
+        self.searches = 0  # whole-index searches (parse_query: one per search, however deep)
         self.compared = 0  # keys difflib compared with the query
         counter = self
-        word_key, parse_query = places._word_key, places._parse_query
+        word_key, parse_query = place_words.word_key, places.parse_query
 
         def counting_word_key(word: str) -> str:
             counter.normalized_chars += len(word)
@@ -529,14 +529,14 @@ class _Counting:
                 counter.compared += 1
                 return super().real_quick_ratio()
 
-        monkeypatch.setattr(places, "_word_key", counting_word_key)
-        monkeypatch.setattr(places, "_parse_query", counting_parse_query)
-        monkeypatch.setattr(places, "difflib", type("difflib", (), {"SequenceMatcher": CountingMatcher}))
+        monkeypatch.setattr(place_words, "word_key", counting_word_key)
+        monkeypatch.setattr(places, "parse_query", counting_parse_query)
+        monkeypatch.setattr(place_index, "difflib", type("difflib", (), {"SequenceMatcher": CountingMatcher}))
 
 
 @pytest.mark.parametrize("text", [HOSTILE["many short words"], HOSTILE["words"], HOSTILE["one huge word"]])
 def test_matching_a_long_text_does_bounded_work(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
-    from bot.domain import places
+    from bot.domain import place_index, places
 
     counting = _Counting(monkeypatch)
     gaz().search_in_context(text)
@@ -544,13 +544,13 @@ def test_matching_a_long_text_does_bounded_work(monkeypatch: pytest.MonkeyPatch,
     per_search_chars = places.QUERY_MAX_CHARS + places.QUERY_MAX_WORDS
     assert counting.normalized_chars <= counting.searches * per_search_chars
     assert counting.searches <= 1 + places._CONTEXT_MAX_WORDS * (1 + places._CONTEXT_MAX_PARENTS)
-    assert counting.compared <= counting.searches * places._FUZZY_MAX_CANDIDATES
+    assert counting.compared <= counting.searches * place_index.FUZZY_MAX_CANDIDATES
 
 
 def test_a_typo_compares_a_bounded_number_of_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.domain import places
+    from bot.domain import place_index
 
     counting = _Counting(monkeypatch)
     # Shares bigrams with some 150 "Kampong ..." keys; the best-sharing ones still hold the answer.
     assert codes(gaz().search("Kampong Chan"))[:3] == ["060804", "060805", "04"]
-    assert 0 < counting.compared <= places._FUZZY_MAX_CANDIDATES
+    assert 0 < counting.compared <= place_index.FUZZY_MAX_CANDIDATES

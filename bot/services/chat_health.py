@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot.services import delivery, membership, relay, units_admin
+from bot.domain import lifecycle as lc
+from bot.domain import routing
+from bot.services import lifecycle, membership, relay, units_admin
 from bot.services.session import Services, Work
 from db.database import Tx
-from db.repositories import complaints
 from db.repositories.outbox import OutboxRow
 
 # Telegram's words for "this chat is gone for the bot" (PTB capitalises the first letter).
@@ -38,13 +39,25 @@ def failure_hook(services: Services):
         if group_lost:
             w = Work(services, tx)
             await units_admin.chat_lost(w, row.chat_id, error)
-            complaint = await complaints.get(tx, row.complaint_id) if row.complaint_id else None
-            if complaint and complaint.card_outbox_id == row.id and complaint.responsible_code:
-                await delivery.deliver(w, complaint, complaint.responsible_code, await w.registry())
+            await _card_lost(w, row)
         # A message passed on between citizen and police: its writer is told, or it goes up a level.
         await relay.undelivered(Work(services, tx), row, error, chat_lost=group_lost)
 
     return on_permanent_failure
+
+
+async def _card_lost(w: Work, row: OutboxRow) -> None:
+    """The complaint's card never reached its unit: the complaint goes to the nearest unit above
+    whose group can be reached (the lost unit is marked unreachable by now)."""
+    loaded = await lifecycle.load(w, row.complaint_id) if row.complaint_id else None
+    if loaded is None or loaded.complaint.card_outbox_id != row.id or not loaded.complaint.responsible_code:
+        return
+    to = routing.deliver_to(await w.registry(), loaded.complaint.responsible_code)
+    try:
+        move = lc.reroute(loaded.case, to)
+    except lc.Refused:
+        return  # acknowledged meanwhile, or nowhere better to go
+    await lifecycle.carry_out(w, loaded, move)
 
 
 def migration_hook(services: Services):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from bot.callbacks import Press
 from bot.domain import tracking
 from bot.i18n import LANGUAGES
 from bot.outgoing import Screen
-from bot.services import intake, staff
+from bot.services import intake, screens, staff
+from bot.services.screens import Kind
 from bot.services.session import Session
 from bot.views import common as views
 from bot.views import status as status_views
@@ -19,53 +22,81 @@ async def start(s: Session) -> None:
     """/start: the language picker the first time, the menu afterwards."""
     await users.set_awaiting(s.tx, s.user.user_id, None)
     if s.user.lang is None:
-        await s.say(views.language_picker(s.t))
+        await screens.show(s, None, views.language_picker(s.t))
     else:
-        await s.say(views.main_menu(s.t, has_draft=await intake.has_draft(s), greeting=True))
+        await screens.show(s, None, views.main_menu(s.t, has_draft=await intake.has_draft(s), greeting=True))
 
 
 async def ask_language(s: Session, message_id: int | None = None) -> None:
-    await s.replace(message_id, views.language_picker(s.t))
+    await screens.show(s, message_id, views.language_picker(s.t))
 
 
 async def choose_language(s: Session, lang: str, message_id: int) -> str:
+    stale = await screens.refuse_if_stale(s, message_id)
+    if stale is not None:
+        return stale
     if lang not in LANGUAGES:
-        return s.t("That choice is not available. Please use the buttons.")
+        return views.unavailable_choice(s.t)
     await users.set_lang(s.tx, s.user.user_id, lang)
     s.use_language(lang)
-    await s.replace(message_id, views.main_menu(s.t, has_draft=await intake.has_draft(s)))
-    return s.t("Language: English") if lang == "en" else s.t("Language: Khmer")
+    await screens.show(s, message_id, views.main_menu(s.t, has_draft=await intake.has_draft(s)))
+    return views.language_chosen(s.t, lang)
 
 
 async def show_help(s: Session, message_id: int | None = None) -> None:
-    await s.replace(message_id, views.help_screen(s.t))
+    await screens.show(s, message_id, views.help_screen(s.t))
 
 
 async def show_menu(s: Session, message_id: int | None = None) -> None:
     await users.set_awaiting(s.tx, s.user.user_id, None)
-    await s.replace(message_id, views.main_menu(s.t, has_draft=await intake.has_draft(s)))
+    await screens.show(s, message_id, views.main_menu(s.t, has_draft=await intake.has_draft(s)))
 
 
 async def on_menu(s: Session, press: Press, message_id: int) -> str | None:
+    """A button of the menu (or the 🏠 Menu, 📋 My complaints… buttons of other screens)."""
+    stale = await screens.refuse_if_stale(s, message_id)
+    if stale is not None:
+        return stale
+    # Navigation edits the pressed screen in place, except a record (the receipt with its tracking
+    # number): that keeps its words, and what was asked for comes below it.
+    pressed = None if await screens.live_kind(s) == Kind.RECORD else message_id
     action = press.action
     if action == "new":
-        await intake.start(s)
+        await intake.start(s, menu_message=pressed)
     elif action == "status":
-        await ask_number(s)
+        await ask_number(s, chosen=pressed is not None)
     elif action == "mine":
-        await my_complaints(s, 0, message_id)
+        await my_complaints(s, 0, pressed)
     elif action == "help":
-        await show_help(s, message_id)
+        await show_help(s, pressed)
     elif action == "lang":
-        await ask_language(s, message_id)
+        await ask_language(s, pressed)
     else:
-        await show_menu(s, message_id)
+        await show_menu(s, pressed)
     return None
 
 
-async def ask_number(s: Session) -> None:
+async def press_mine(s: Session, press: Press, message_id: int) -> str | None:
+    """◀️ ▶️ of the citizen's list of complaints."""
+    stale = await screens.refuse_if_stale(s, message_id)
+    if stale is None:
+        await my_complaints(s, int(press.action), message_id)
+    return stale
+
+
+async def press_show(s: Session, press: Press, message_id: int) -> str | None:
+    """🔎 of one complaint in the citizen's list."""
+    stale = await screens.refuse_if_stale(s, message_id)
+    if stale is None:
+        await show_complaint(s, press.action, message_id)
+    return stale
+
+
+async def ask_number(s: Session, *, chosen: bool = False) -> None:
+    """/status alone, or 🔎 Check a complaint (`chosen`: pressed on the live menu, which then shows
+    the choice): the number is typed next, and whatever was live closes."""
     await users.set_awaiting(s.tx, s.user.user_id, AWAITING_TRACKING_NUMBER)
-    await s.say(status_views.ask_number(s.t))
+    await screens.show(s, None, status_views.ask_number(s.t), closing=views.check_chosen(s.t) if chosen else None)
 
 
 async def lookup(s: Session, typed: str) -> None:
@@ -88,7 +119,16 @@ async def show_complaint(s: Session, number: str, message_id: int | None) -> Non
         return
     history = await complaints.events(s.tx, complaint.id)
     units = (await s.registry()).units
-    await s.replace(message_id, status_views.complaint_detail(s.t, complaint, history, s.services.categories, units))
+    detail = status_views.complaint_detail(
+        s.t,
+        complaint,
+        history,
+        s.services.categories,
+        units,
+        evidence_count=await complaints.evidence_count(s.tx, complaint.id),
+        now=time.time(),
+    )
+    await screens.show(s, message_id, detail)  # a screen: closes the one above when sent anew
 
 
 async def my_complaints(s: Session, page: int, message_id: int | None) -> None:
@@ -96,7 +136,9 @@ async def my_complaints(s: Session, page: int, message_id: int | None) -> None:
     pages = max(1, -(-total // status_views.PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     mine = await complaints.of_citizen(s.tx, s.user.user_id, status_views.PAGE_SIZE, page * status_views.PAGE_SIZE)
-    await s.replace(message_id, status_views.my_complaints(s.t, mine, total, page, s.services.categories))
+    units = (await s.registry()).units
+    listing = status_views.my_complaints(s.t, mine, total, page, s.services.categories, units, now=time.time())
+    await screens.show(s, message_id, listing)  # a screen: closes the one above when sent anew
 
 
 async def on_text(s: Session, text: str) -> None:
@@ -109,43 +151,26 @@ async def on_text(s: Session, text: str) -> None:
     if tracking.looks_like_number(text):
         await lookup(s, text)
         return
-    await s.say(Screen(s.t("To file a complaint press 📝 File a complaint, or send /new.")))
+    await s.say(views.file_hint(s.t))
     await show_menu(s)
 
 
 async def not_in_intake(s: Session, what: str) -> None:
     """Media, a location or a contact sent while no complaint is being written."""
-    hints = {
-        "media": s.t("To send photos or files as evidence, first start a complaint with /new."),
-        "location": s.t(
-            "To report something at this place, start a complaint with /new; you can send the "
-            "location again at the place step."
-        ),
-        "contact": s.t("You can share your phone number at the contact step of a complaint (/new)."),
-    }
-    await s.say(Screen(hints[what]))
+    await s.say(views.not_in_intake(s.t, what))
 
 
 async def unsupported(s: Session, kind: str) -> None:
-    if kind == "sticker":
-        text = s.t("Stickers cannot be used here. Please type your answer in words.")
-    else:
-        text = s.t("This kind of message cannot be used here. Please type your answer, or use the buttons.")
-    await s.say(Screen(text))
+    await s.say(views.unsupported(s.t, kind))
 
 
 def edit_notice(s: Session) -> Screen:
-    return Screen(
-        s.t(
-            "Changes to a message you already sent are not saved. Please send the correction as a "
-            "new message, or change it with ✏️ at the review."
-        )
-    )
+    return views.edit_notice(s.t)
 
 
 async def unknown_command(s: Session) -> None:
-    await s.say(Screen(s.t("I don't know that command. Send /help to see what I can do.")))
+    await s.say(views.unknown_command(s.t))
 
 
 async def stale_press(s: Session) -> str:
-    return s.t("This button is no longer valid.")
+    return views.invalid_button(s.t)

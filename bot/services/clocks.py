@@ -1,20 +1,20 @@
-"""A complaint's clock: the handling unit's time to acknowledge it, then to resolve it.
+"""A complaint's clock: the time the handling unit has to acknowledge it, then to resolve it, and
+the time each level above gets once it has been escalated there.
 
-The time is a row in `deadlines` (bot.services.deadlines fires it); the due time is also kept on
-the complaint, for its card and the supervisors' figures.
+The time is a row in `deadlines` (bot/services/deadlines.py fires it); the handling unit's own due
+time is also kept on the complaint, for its card and the supervisors' figures.
 """
 
 from __future__ import annotations
 
 import time
 
+from bot.domain.case import Clock, ClockKind
 from bot.domain.complaint import Complaint
 from bot.domain.deadlines import Duration, WorkCalendar
 from bot.domain.units import MINISTRY, Registry, Unit
 from bot.services.session import Work
 from db.repositories import complaints, deadlines
-
-ACKNOWLEDGE, RESOLVE = "acknowledge", "resolve"
 
 _calendar = WorkCalendar()
 
@@ -23,17 +23,21 @@ def after(duration: Duration, start: float) -> float:
     return duration.after(start, _calendar)
 
 
-async def start(w: Work, complaint: Complaint, kind: str) -> float:
-    """The handling unit's own time to acknowledge (or resolve) starts now; earlier clocks stop."""
+async def start(w: Work, complaint: Complaint, clock: Clock) -> float:
+    """`clock` runs from now; earlier clocks of the complaint stop."""
     policy, now = w.services.policy, time.time()
-    duration = policy.acknowledge(complaint.category) if kind == ACKNOWLEDGE else policy.resolve(complaint.category)
+    if clock.stage > 0:
+        duration = policy.escalation_step
+    elif clock.kind == ClockKind.ACKNOWLEDGE:
+        duration = policy.acknowledge(complaint.category)
+    else:
+        duration = policy.resolve(complaint.category)
     due = after(duration, now)
     await deadlines.cancel_open(w.tx, complaint.id)
-    assert complaint.unit_code is not None
-    await deadlines.add(w.tx, complaint.id, kind, 0, complaint.unit_code, due)
-    if kind == ACKNOWLEDGE:
+    await deadlines.add(w.tx, complaint.id, clock.kind.value, clock.stage, clock.unit, due)
+    if clock.stage == 0 and clock.kind == ClockKind.ACKNOWLEDGE:
         await complaints.set_due(w.tx, complaint.id, ack_due_at=due, resolve_due_at=None)
-    else:
+    elif clock.stage == 0:
         await complaints.set_due(w.tx, complaint.id, ack_due_at=complaint.ack_due_at, resolve_due_at=due)
     return due
 

@@ -5,65 +5,34 @@ A complaint's clock is a row in `deadlines`: the unit handling it has `acknowled
 card is marked overdue and the unit reminded, the ministry's working group is always told, and the
 next bound level up (district, then province, as the policy lists them) gets an escalation card
 and its own deadline; if that passes too, the complaint goes up again, up to the ministry. Each
-level is asked once. Many items for one chat in one sweep are grouped into digests, so a burst
-fits Telegram's 20 messages a minute per group.
+level is asked once. What happens is bot.domain.lifecycle `miss_deadline`; many items for one chat
+in one sweep are grouped into digests (bot/services/mailbag.py), so a burst fits Telegram's 20
+messages a minute per group.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.complaint import Complaint, Status
+from bot.domain import lifecycle as lc
+from bot.domain.case import Case, Clock, ClockKind
 from bot.domain.deadlines import TIMEZONE
-from bot.domain.units import MINISTRY, Registry
-from bot.services import delivery, supervision
-from bot.services.clocks import ACKNOWLEDGE, after, ladder
+from bot.domain.units import MINISTRY, Registry, Unit
+from bot.services import lifecycle, supervision
+from bot.services.clocks import ladder
+from bot.services.mailbag import Mailbag
 from bot.services.session import Services, Work, work
-from bot.views import escalation as views
-from bot.views import notices
-from db.repositories import complaints, deadlines
+from db.repositories import deadlines
 from db.repositories.deadlines import Deadline
 
 log = logging.getLogger(__name__)
 
 BATCH = 200  # deadlines fired per transaction
-DIGEST_FROM = 4  # this many items or more for one chat in one sweep: a digest instead
 DAILY_SUMMARY = "daily_summary"
 
 # --- the sweep ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Mailbag:
-    """What one sweep batch sends, by chat: few items go out one by one, many as digests."""
-
-    items: dict[int, list[views.Item]] = field(default_factory=dict)
-
-    def add(self, chat_id: int, item: views.Item) -> None:
-        self.items.setdefault(chat_id, []).append(item)
-
-    async def post(self, w: Work, registry: Registry) -> None:
-        for chat_id, items in self.items.items():
-            unit = next(iter(registry.in_chat(chat_id)), None)
-            t = w.t_for(unit.lang if unit else None)
-            thread = unit.thread_id if unit else None
-            if len(items) < DIGEST_FROM:
-                for item in items:
-                    await w.queue(
-                        item.single(t).send(
-                            chat_id,
-                            priority="notify",
-                            complaint_id=item.complaint.id,
-                            thread_id=thread,
-                            reply_to_outbox=item.reply_to_outbox,
-                        )
-                    )
-            else:
-                for screen in views.digests(t, items):
-                    await w.queue(screen.send(chat_id, priority="notify", thread_id=thread))
 
 
 async def sweep(services: Services, now: float | None = None) -> int:
@@ -86,72 +55,29 @@ async def sweep(services: Services, now: float | None = None) -> int:
 
 
 async def _fire(w: Work, deadline: Deadline, registry: Registry, bag: Mailbag) -> None:
-    complaint = await complaints.get(w.tx, deadline.complaint_id)
-    if complaint is None or complaint.unit_code is None:
+    loaded = await lifecycle.load(w, deadline.complaint_id)
+    if loaded is None or loaded.case.handler is None:
         return
-    expected = Status.SUBMITTED if deadline.kind == ACKNOWLEDGE else Status.ACKNOWLEDGED
-    if complaint.status != expected:
-        return  # acted on in time: a cancelled clock that raced the sweep
-    handler = registry.get(complaint.unit_code)
+    handler = registry.get(loaded.case.handler)
     if handler is None:
         return
-    steps = ladder(registry, handler.code, w.services.policy.escalation.levels)
-    late_unit = registry.get(deadline.unit_code) or handler
-    await complaints.add_event(
-        w.tx,
-        complaint.id,
-        "system",
-        None,
-        "overdue",
-        complaint.status,
-        complaint.status,
-        unit_code=late_unit.code,
-        detail={"unit": late_unit.code, "kind": deadline.kind, "due": deadline.due_at},
-    )
-    complaint = await _reload(w, complaint)
-    next_step = steps[deadline.stage] if deadline.stage < len(steps) else None
-    if deadline.stage == 0:
-        if handler.reachable and complaint.card_outbox_id:
-            bag.add(handler.chat_id, views.Item("reminder", complaint, handler, deadline, complaint.card_outbox_id))
-        ministry = registry.get(MINISTRY)
-        # The ministry learns of every miss; when it is itself the next level, its card says it.
-        if ministry and ministry.reachable and (next_step is None or next_step.code != MINISTRY):
-            bag.add(ministry.chat_id, views.Item("missed", complaint, handler, deadline))
-    if next_step is None:
-        await delivery.refresh_card(w, complaint)  # shows it overdue
-        return
-    await complaints.add_event(
-        w.tx,
-        complaint.id,
-        "system",
-        None,
-        "escalated",
-        complaint.status,
-        complaint.status,
-        unit_code=next_step.code,
-        detail={"unit": next_step.code, "from": late_unit.code, "kind": deadline.kind},
-    )
-    await complaints.set_escalated_to(w.tx, complaint.id, next_step.code)
-    complaint = await _reload(w, complaint)
-    await delivery.refresh_card(w, complaint)  # overdue, and where it went
-    bag.add(next_step.chat_id, views.Item("escalated", complaint, handler, deadline, late=late_unit))
-    if next_step.code != MINISTRY:
-        await deadlines.add(
-            w.tx,
-            complaint.id,
-            deadline.kind,
-            deadline.stage + 1,
-            next_step.code,
-            after(w.services.policy.escalation_step, time.time()),
-        )
-    lang = await delivery.citizen_lang(w, complaint)
-    await delivery.tell_citizen(w, complaint, notices.escalated(w.t_for(lang), complaint, next_step))
+    nxt = _next_level(registry, handler, loaded.case, w.services.policy.escalation.levels)
+    ministry = registry.get(MINISTRY)
+    tell_ministry = ministry is not None and ministry.reachable and (nxt is None or nxt.code != MINISTRY)
+    due = Clock(ClockKind(deadline.kind), deadline.unit_code, deadline.stage)
+    try:
+        move = lc.miss_deadline(loaded.case, due, nxt.code if nxt else None, tell_ministry=tell_ministry)
+    except lc.Refused:
+        return  # acted on in time: a cancelled clock that raced the sweep
+    await lifecycle.carry_out(w, loaded, move, bag=bag, missed=(deadline.kind, deadline.due_at))
 
 
-async def _reload(w: Work, complaint: Complaint) -> Complaint:
-    fresh = await complaints.get(w.tx, complaint.id)
-    assert fresh is not None
-    return fresh
+def _next_level(registry: Registry, handler: Unit, case: Case, levels: tuple[str, ...]) -> Unit | None:
+    """The lowest level of the ladder above every level it was already escalated to (a level that
+    was unreachable when its turn came is passed over, not asked later)."""
+    order = [u.code for u in registry.ancestors(handler.code)]
+    reached = max((order.index(code) for code in case.escalated_to if code in order), default=0)
+    return next((u for u in ladder(registry, handler.code, levels) if order.index(u.code) > reached), None)
 
 
 # --- the daily summary --------------------------------------------------------------------------

@@ -9,6 +9,8 @@ complaints themselves are kept as typed (they are the complaint); the bot says s
 
 from __future__ import annotations
 
+from bot.services import screens
+from bot.services.screens import Kind
 from bot.services.session import Session
 from bot.views import forget as views
 from db.repositories import audit, drafts, forgetting, users
@@ -16,12 +18,17 @@ from db.repositories import audit, drafts, forgetting, users
 
 async def ask(s: Session) -> None:
     closed, still_open = await forgetting.counts(s.tx, s.user.user_id)
-    await s.say(views.confirm(s.t, closed, still_open, has_draft=await drafts.get(s.tx, s.user.user_id) is not None))
+    has_draft = await drafts.get(s.tx, s.user.user_id) is not None
+    await screens.show(s, None, views.confirm(s.t, closed, still_open, has_draft=has_draft), Kind.FORGET)
 
 
 async def on_press(s: Session, action: str, message_id: int) -> str | None:
+    # Only the live question acts: an old one's "Yes" (the chat moved on) must never forget anyone.
+    stale = await screens.refuse_if_stale(s, message_id)
+    if stale is not None:
+        return stale
     if action != "yes":
-        await s.replace(message_id, views.kept(s.t))
+        await screens.show(s, message_id, views.kept(s.t))
         return None
     await drafts.delete(s.tx, s.user.user_id)
     await users.set_awaiting(s.tx, s.user.user_id, None)
@@ -30,5 +37,5 @@ async def on_press(s: Session, action: str, message_id: int) -> str | None:
     _, still_open = await forgetting.counts(s.tx, s.user.user_id)
     # Who asked is exactly what must not be kept: the audit row counts, it does not name.
     await audit.record(s.tx, None, "citizen", "forget", None, forgotten=forgotten, still_open=still_open)
-    await s.replace(message_id, views.done(s.t, forgotten, still_open))
+    await screens.show(s, message_id, views.done(s.t, forgotten, still_open), Kind.RECORD)
     return None

@@ -1,8 +1,9 @@
 """Officers act on complaints from their group; citizen and officer talk through the bot.
 
 Every action checks that the person may act on that complaint (an officer of the unit holding it,
-a supervisor above it, or an administrator), changes the complaint, appends to its history, edits
-the card in place and tells the citizen, all in one transaction.
+a supervisor above it, or an administrator), then makes its move through the lifecycle
+(bot.domain.lifecycle decides, bot.services.lifecycle carries it out: history, clocks, every card,
+the citizen's notice), all in one transaction.
 """
 
 from __future__ import annotations
@@ -12,18 +13,21 @@ from dataclasses import dataclass
 from html import escape
 
 from bot.callbacks import Press
-from bot.domain import tracking
-from bot.domain.complaint import Action, Complaint, Feedback, RejectReason, Status, allowed
+from bot.domain import lifecycle as lc
+from bot.domain import routing
+from bot.domain.case import By
+from bot.domain.complaint import OPEN_STATUSES, Complaint, Feedback, RejectReason
 from bot.domain.textnorm import strip_invisible, to_latin_digits
 from bot.domain.units import Unit
 from bot.i18n import N_
 from bot.outgoing import Outgoing, Screen, inline_keyboard
-from bot.services import clocks, delivery, oversight, relay
+from bot.services import lifecycle, relay
 from bot.services.press_place import Place
 from bot.services.prompts import ask_to_type, nothing_to_do
 from bot.services.session import PressAnswer, Session
 from bot.views import card as views
 from bot.views import notices
+from bot.views import relay as relay_views
 from db.repositories import complaints, pending, users
 
 SNIPPET = 80  # characters of a message kept in the history
@@ -56,21 +60,28 @@ def _snippet(text: str | None) -> str:
 async def on_card_press(s: Session, press: Press, message_id: int, place: Place) -> PressAnswer:
     """A button of a complaint's card: only on the card's own ground (the chat and topic its unit is
     bound to), and only by those who may act for that unit."""
-    complaint = await complaints.get(s.tx, press.target)
-    if complaint is None or complaint.unit_code is None:
+    loaded = await lifecycle.load(s, press.target)
+    if loaded is None or loaded.complaint.unit_code is None:
         return PressAnswer(s.t("This button is no longer valid."), alert=True)
-    registry = await s.registry()
-    unit = registry.get(complaint.unit_code)
+    complaint, registry = loaded.complaint, await s.registry()
+    unit = registry.get(complaint.unit_code or "")
     assert unit is not None
     if not place.is_bound_place_of(unit, s.person.chat_id):  # a copy elsewhere: the same answer as forged data
         return PressAnswer(s.t("This button is no longer valid."), alert=True)
     t = s.t_for(unit.lang)
-    if not (await s.actor()).can_handle(unit.code, registry):
+    actor = await s.actor()
+    if not actor.can_handle(unit.code, registry):
         return PressAnswer(
             t("Only officers of %(unit)s or their supervisors can do this.", unit=unit.name(t.lang)), alert=True
         )
     if press.action == "ack":
-        return await _acknowledge(s, complaint, unit)
+        by = lifecycle.by_person(s, actor.role_at(unit.code, registry))
+        try:
+            move = lc.acknowledge(loaded.case, by)
+        except lc.Refused:
+            return nothing_to_do(t, complaint)  # a double tap, or someone was faster: nothing happens twice
+        await lifecycle.carry_out(s, loaded, move)
+        return PressAnswer(t("Acknowledged"))
     if press.action in ("back", "reject"):
         return await _reject_menu(s, complaint, unit, message_id, show=press.action == "reject")
     if press.action == "rr":
@@ -81,20 +92,9 @@ async def on_card_press(s: Session, press: Press, message_id: int, place: Place)
     return await ask_to_type(s, complaint, unit, press.action, message_id)
 
 
-async def _acknowledge(s: Session, complaint: Complaint, unit: Unit) -> PressAnswer:
-    t = s.t_for(unit.lang)
-    if not allowed(complaint.status, Action.ACKNOWLEDGE):
-        return nothing_to_do(t, complaint)  # a double tap, or someone was faster: nothing happens twice
-    await _change(s, complaint, unit, Status.ACKNOWLEDGED, "acknowledged")
-    complaint = await _reload(s, complaint)
-    lang = await delivery.citizen_lang(s, complaint)
-    await delivery.tell_citizen(s, complaint, notices.acknowledged(s.t_for(lang), complaint, unit))
-    return PressAnswer(t("Acknowledged"))
-
-
 async def _reject_menu(s: Session, complaint: Complaint, unit: Unit, message_id: int, *, show: bool) -> PressAnswer:
     t = s.t_for(unit.lang)
-    if show and not allowed(complaint.status, Action.REJECT):
+    if show and complaint.status not in OPEN_STATUSES:
         return nothing_to_do(t, complaint)
     buttons = views.reject_reasons(t, complaint) if show else views.card_buttons(t, complaint)
     await s.queue(
@@ -103,12 +103,24 @@ async def _reject_menu(s: Session, complaint: Complaint, unit: Unit, message_id:
             "editMessageReplyMarkup",
             {"message_id": message_id, "reply_markup": inline_keyboard(buttons)},
             "notify",
+            complaint.id,  # in the complaint's lane: never overtaken by a later refresh of the card
         )
     )
     return PressAnswer(t("Why is it rejected?") if show else None)
 
 
 # --- what officers type in their group --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Typed:
+    """An officer's typed answer, with who they act for: the unit, or a level above it (a
+    reassignment asked from an escalation card)."""
+
+    message: Incoming
+    by: By
+    level: Unit | None
+    detail: dict
 
 
 async def on_group_reply(s: Session, message: Incoming, replied_to: int) -> bool:
@@ -119,96 +131,88 @@ async def on_group_reply(s: Session, message: Incoming, replied_to: int) -> bool
     complaint = complaint or await complaints.by_bot_message(s.tx, message.chat_id, replied_to)
     if complaint is None or complaint.unit_code is None:
         return False
+    loaded = await lifecycle.load(s, complaint.id)
+    assert loaded is not None
     registry = await s.registry()
     unit = registry.get(complaint.unit_code)
     assert unit is not None
     t = s.t_for(unit.lang)
     # A reassignment asked from an escalation card is authorized at that level, not the unit's.
     acting_for = registry.get(waiting.detail.get("as_unit", "")) if waiting else None
-    if not (await s.actor()).can_handle((acting_for or unit).code, registry):
+    actor = await s.actor()
+    if not actor.can_handle((acting_for or unit).code, registry):
         refusal = t("Only officers of %(unit)s or their supervisors can do this.", unit=escape(unit.name(t.lang)))
         await s.queue(Screen(refusal).send(message.chat_id, reply_to_message=message.message_id))
         return True
     action = waiting.action if waiting else "reply"
-    if not allowed(complaint.status, Action(action)):
-        await s.queue(
-            Screen(nothing_to_do(t, complaint).text or "").send(message.chat_id, reply_to_message=message.message_id)
+    by = lifecycle.by_person(s, actor.role_at((acting_for or unit).code, registry))
+    typed = Typed(message, by, acting_for, waiting.detail if waiting else {})
+    try:
+        handled = await _ACTIONS[action](s, loaded, unit, typed)
+    except lc.Refused as refused:
+        text = (
+            views.not_escalated_here(t, complaint, unit)
+            if refused.reason == lc.Refusal.NOT_ESCALATED_HERE
+            else nothing_to_do(t, complaint).text or ""
         )
-        return True
-    handled = await _ACTIONS[action](s, complaint, unit, message, waiting.detail if waiting else {})
+        await s.queue(Screen(escape(text)).send(message.chat_id, reply_to_message=message.message_id))
+        handled = True
     if handled and waiting:
         await pending.done(s.tx, waiting.id)
     return True
 
 
-async def _send_reply(s: Session, complaint: Complaint, unit: Unit, message: Incoming, detail: dict) -> bool:
+async def _send_reply(s: Session, loaded: lifecycle.Loaded, unit: Unit, typed: Typed) -> bool:
+    message, complaint = typed.message, loaded.complaint
     if not message.text and not message.has_media:
         return False
+    move = lc.reply(loaded.case, typed.by, _snippet(message.text))  # refused for a closed complaint
     await relay.to_citizen(s, complaint, unit, message)  # the group is told if it cannot be delivered
-    await _event(s, complaint, unit, "officer_message", snippet=_snippet(message.text))
+    await lifecycle.carry_out(s, loaded, move)
     t = s.t_for(unit.lang)
     await s.queue(
         views.done(t, t("Sent to %(citizen)s.", citizen=views.citizen_label(t, complaint))).send(
             message.chat_id, priority="notify", thread_id=unit.thread_id, reply_to_message=message.message_id
         )
     )
-    await delivery.refresh_card(s, await _reload(s, complaint))
     return True
 
 
-async def _resolve(s: Session, complaint: Complaint, unit: Unit, message: Incoming, detail: dict) -> bool:
-    note = (message.text or "").strip()
+async def _resolve(s: Session, loaded: lifecycle.Loaded, unit: Unit, typed: Typed) -> bool:
+    note = (typed.message.text or "").strip()
     if not note:
-        return await _retry(s, unit, message, N_("Please write the outcome in words."))
-    await _change(s, complaint, unit, Status.RESOLVED, "resolved", note=note)
-    complaint = await _reload(s, complaint)
-    citizen_t = s.t_for(await delivery.citizen_lang(s, complaint))
-    await delivery.tell_citizen(s, complaint, notices.resolved(citizen_t, complaint, unit, note))
-    await delivery.tell_citizen(s, complaint, notices.feedback_question(citizen_t, complaint))
+        return await _retry(s, unit, typed.message, N_("Please write the outcome in words."))
+    await lifecycle.carry_out(s, loaded, lc.resolve(loaded.case, typed.by, note))
     return True
 
 
-async def _reject(s: Session, complaint: Complaint, unit: Unit, message: Incoming, detail: dict) -> bool:
-    note = (message.text or "").strip()
+async def _reject(s: Session, loaded: lifecycle.Loaded, unit: Unit, typed: Typed) -> bool:
+    note = (typed.message.text or "").strip()
     if not note:
-        return await _retry(s, unit, message, N_("Please write the explanation in words."))
-    reason = RejectReason(detail.get("reason", RejectReason.NOT_POLICE))
-    await _change(s, complaint, unit, Status.REJECTED, "rejected", reason=reason.value, note=note)
-    complaint = await _reload(s, complaint)
-    citizen_t = s.t_for(await delivery.citizen_lang(s, complaint))
-    await delivery.tell_citizen(s, complaint, notices.rejected(citizen_t, complaint, unit, reason, note))
+        return await _retry(s, unit, typed.message, N_("Please write the explanation in words."))
+    reason = RejectReason(typed.detail.get("reason", RejectReason.NOT_POLICE))
+    await lifecycle.carry_out(s, loaded, lc.reject(loaded.case, typed.by, reason.value, note))
     return True
 
 
-async def _transfer(s: Session, complaint: Complaint, unit: Unit, message: Incoming, detail: dict) -> bool:
-    match = _TRANSFER.match(to_latin_digits(strip_invisible(message.text or "")))
+async def _transfer(s: Session, loaded: lifecycle.Loaded, unit: Unit, typed: Typed) -> bool:
+    """To another unit, by the handling unit (a transfer) or by a level above (a reassignment)."""
+    match = _TRANSFER.match(to_latin_digits(strip_invisible(typed.message.text or "")))
     registry = await s.registry()
     target = registry.get(match.group(1).upper()) if match else None
     reason = match.group(2).strip() if match else ""
     if target is None or not reason:
         return await _retry(
-            s, unit, message, N_("Please reply with a unit code and the reason, e.g. 0102 wrong district.")
+            s, unit, typed.message, N_("Please reply with a unit code and the reason, e.g. 0102 wrong district.")
         )
     if target.code == unit.code:
-        return await _retry(s, unit, message, N_("The complaint is already with this unit."))
-    actor = s.person.display_name
-    await complaints.add_event(
-        s.tx,
-        complaint.id,
-        "officer",
-        s.person.user_id,
-        "transferred",
-        complaint.status,
-        Status.SUBMITTED,
-        actor_role=(await s.actor()).role_at(unit.code, registry),
-        unit_code=unit.code,
-        detail={"actor": actor, "unit": target.code, "reason": reason, "from": unit.code},
-    )
-    await complaints.set_status(s.tx, complaint.id, Status.SUBMITTED)
-    await delivery.refresh_card(s, await _reload(s, complaint), moved_to=target)  # the old card's last state
-    moved = await delivery.deliver(s, await _reload(s, complaint), target.code, registry)
-    citizen_t = s.t_for(await delivery.citizen_lang(s, moved))
-    await delivery.tell_citizen(s, moved, notices.transferred(citizen_t, moved, unit, target, reason))
+        return await _retry(s, unit, typed.message, N_("The complaint is already with this unit."))
+    to = routing.deliver_to(registry, target.code)
+    if typed.level is not None:
+        move = lc.reassign(loaded.case, typed.by, typed.level.code, target.code, to, reason)
+    else:
+        move = lc.transfer(loaded.case, typed.by, target.code, to, reason)
+    await lifecycle.carry_out(s, loaded, move)
     return True
 
 
@@ -224,42 +228,6 @@ async def _retry(s: Session, unit: Unit, message: Incoming, problem: str) -> boo
         )
     )
     return False
-
-
-async def _change(s: Session, complaint: Complaint, unit: Unit, status: Status, action: str, **detail: str) -> None:
-    """A new status, in the history, on the card, and on the clock: acknowledging starts the time to
-    resolve; closing stops the clock."""
-    await _event(s, complaint, unit, action, to_status=status, **detail)
-    await complaints.set_status(s.tx, complaint.id, status)
-    if status == Status.ACKNOWLEDGED:
-        await clocks.start(s, await _reload(s, complaint), clocks.RESOLVE)
-    elif status in (Status.RESOLVED, Status.REJECTED):
-        await clocks.stop(s, complaint)
-    await delivery.refresh_card(s, await _reload(s, complaint))
-
-
-async def _event(
-    s: Session, complaint: Complaint, unit: Unit, action: str, *, to_status: Status | None = None, **detail: str
-) -> None:
-    registry = await s.registry()
-    await complaints.add_event(
-        s.tx,
-        complaint.id,
-        "officer",
-        s.person.user_id,
-        action,
-        complaint.status,
-        to_status or complaint.status,
-        actor_role=(await s.actor()).role_at(unit.code, registry),
-        unit_code=unit.code,
-        detail={"actor": s.person.display_name, **detail},
-    )
-
-
-async def _reload(s: Session, complaint: Complaint) -> Complaint:
-    fresh = await complaints.get(s.tx, complaint.id)
-    assert fresh is not None
-    return fresh
 
 
 # --- the citizen's side -----------------------------------------------------------------------
@@ -291,57 +259,44 @@ async def start_answer(s: Session, complaint_id: int) -> str | None:
 
 async def relay_from_citizen(s: Session, complaint: Complaint, message: Incoming) -> None:
     await users.set_awaiting(s.tx, s.user.user_id, None)
-    if complaint.status not in (Status.SUBMITTED, Status.ACKNOWLEDGED):
-        await s.say(
-            Screen(
-                s.t(
-                    "Complaint %(number)s is closed. To report something new, file a new complaint with /new.",
-                    number=tracking.display(complaint.tracking_no, s.t.lang),
-                )
-            )
-        )
+    loaded = await lifecycle.load(s, complaint.id)
+    assert loaded is not None
+    try:
+        move = lc.citizen_message(loaded.case, By("citizen", s.user.user_id), _snippet(message.text))
+    except lc.Refused:
+        await s.say(notices.closed_for_messages(s.t, complaint))
         return
-    await complaints.add_event(
-        s.tx,
-        complaint.id,
-        "citizen",
-        s.user.user_id,
-        "citizen_message",
-        complaint.status,
-        complaint.status,
-        detail={"snippet": _snippet(message.text)},
-    )
     # To the unit handling it, or the nearest reachable one above; the citizen is told which, or that
-    # no unit can be reached (never "sent" for a message that went nowhere).
+    # no unit can be reached (never "sent" for a message that went nowhere). Then its card shows it.
     target = await relay.to_police(s, complaint, message)
+    await lifecycle.carry_out(s, loaded, move)
     if target is None:
-        await s.say(relay.not_passed_on(s.t, complaint))
+        await s.say(relay_views.not_passed_on(s.t, complaint))
     elif target.code == complaint.unit_code:
-        await delivery.refresh_card(s, await _reload(s, complaint))
         await s.say(notices.answer_sent(s.t, complaint))
     else:
-        await s.say(relay.passed_up_notice(s.t, complaint, target))
+        await s.say(relay_views.passed_up_notice(s.t, complaint, target))
 
 
-async def feedback(s: Session, complaint_id: int, rating: str) -> str | None:
-    complaint = await complaints.get(s.tx, complaint_id)
-    if complaint is None or complaint.citizen_id != s.user.user_id or complaint.status != Status.RESOLVED:
+async def feedback(s: Session, complaint_id: int, rating: str, message_id: int | None = None) -> str | None:
+    """👍/👎 on a resolution; 👎 is an appeal: reopened one level above the unit that resolved it
+    (the ministry keeps it, reopened, if it resolved it itself)."""
+    loaded = await lifecycle.load(s, complaint_id)
+    if loaded is None or loaded.complaint.citizen_id != s.user.user_id:
         return s.t("This button is no longer valid.")
-    if complaint.feedback:
-        return s.t("Your answer was already recorded.")
-    await complaints.set_feedback(s.tx, complaint.id, rating)
-    await complaints.add_event(
-        s.tx,
-        complaint.id,
-        "citizen",
-        s.user.user_id,
-        "feedback",
-        complaint.status,
-        complaint.status,
-        detail={"rating": rating},
-    )
-    await s.say(notices.feedback_thanks(s.t, complaint, rating == Feedback.SATISFIED))
-    await delivery.refresh_card(s, await _reload(s, complaint))
-    if rating == Feedback.UNSATISFIED:  # an appeal: reopened one level above the unit that resolved it
-        await oversight.appeal(s, await _reload(s, complaint))
+    complaint, registry = loaded.complaint, await s.registry()
+    appeal_to = None
+    if rating == Feedback.UNSATISFIED:
+        resolver = registry.get(complaint.unit_code or "")
+        above = (registry.parent(resolver.code) or resolver) if resolver else None
+        appeal_to = routing.deliver_to(registry, above.code) if above else None
+    try:
+        move = lc.rate(loaded.case, By("citizen", s.user.user_id), Feedback(rating), appeal_to)
+    except lc.Refused as refused:
+        if refused.reason == lc.Refusal.ALREADY_RATED:
+            return s.t("Your answer was already recorded.")
+        return s.t("This button is no longer valid.")
+    await lifecycle.carry_out(s, loaded, move)
+    # The question becomes the answer: its 👍/👎 no longer look pressable.
+    await s.replace(message_id, notices.feedback_thanks(s.t, complaint, rating == Feedback.SATISFIED))
     return None

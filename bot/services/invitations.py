@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from html import escape
 
 from bot.domain.access import Actor, Membership, Role
 from bot.domain.textnorm import match_key
@@ -18,7 +17,9 @@ from bot.domain.units import Registry
 from bot.outgoing import Screen
 from bot.services.session import PressAnswer, Session, Work
 from bot.services.unit_access import actor_of, not_allowed, parse_code
+from bot.views import admin_answers as answers
 from bot.views import units as views
+from bot.views.admin_answers import LinkProblem
 from db.repositories import audit, members
 
 INVITE_PREFIX = "inv_"
@@ -34,14 +35,7 @@ async def invite(s: Session, args: list[str]) -> None:
     registry = await s.registry()
     unit = registry.get(code)
     if unit is None or role_text not in Role._value2member_map_:
-        await s.say(
-            Screen(
-                t(
-                    "Send /invite followed by the unit's code and, if needed, the role: "
-                    "/invite 120101 officer or /invite 12 supervisor."
-                )
-            )
-        )
+        await s.say(answers.invite_usage(t))
         return
     actor = await s.actor()
     if not actor.can_manage(unit.code, registry):
@@ -72,38 +66,30 @@ async def enrol(s: Session, token: str) -> None:
     registry = await s.registry()
     unit = registry.get(found.unit_code) if found else None
     if found is None or unit is None:
-        await s.say(Screen(t("This invitation link is not valid. Ask your supervisor for a new one.")))
+        await s.say(answers.link_refused(t, LinkProblem.INVALID))
         return
     if found.used_by is not None:
         mine = found.used_by == s.person.user_id
         if mine and Membership(unit.code, found.role) in (await s.actor()).memberships:
             await s.say(views.enrolled(t, unit, found.role))  # opened their own link again
         else:
-            await s.say(Screen(t("This invitation link was already used. Ask your supervisor for a new one.")))
+            await s.say(answers.link_refused(t, LinkProblem.USED))
         return
     if found.cancelled_at is not None:
-        await s.say(Screen(t("This invitation link was cancelled. Ask your supervisor for a new one.")))
+        await s.say(answers.link_refused(t, LinkProblem.CANCELLED))
         return
     if found.expires_at < time.time():
-        await s.say(Screen(t("This invitation link has expired. Ask your supervisor for a new one.")))
+        await s.say(answers.link_refused(t, LinkProblem.EXPIRED))
         return
     creator = await actor_of(s, found.created_by)
     if not creator.can_manage(unit.code, registry):
         await audit.record(
             s.tx, s.person.user_id, None, "enrol_refused", unit.code, invited_by=found.created_by, reason="creator"
         )
-        await s.say(
-            Screen(
-                t(
-                    "This invitation link no longer works: the person who created it may no longer invite people "
-                    "to %(unit)s. Ask your supervisor for a new one.",
-                    unit=views.unit_label(t, unit),
-                )
-            )
-        )
+        await s.say(answers.link_refused(t, LinkProblem.CREATOR, unit))
         return
     if not await members.use_invite(s.tx, token, s.person.user_id):
-        await s.say(Screen(t("This invitation link was already used. Ask your supervisor for a new one.")))
+        await s.say(answers.link_refused(t, LinkProblem.USED))
         return
     await members.enrol(s.tx, s.person.user_id, unit.code, found.role, s.person.display_name, found.created_by)
     await audit.record(s.tx, s.person.user_id, found.role, "enrol", unit.code, invited_by=found.created_by)
@@ -117,11 +103,11 @@ def _visible(s: Session, actor: Actor, registry: Registry) -> Callable[[str], bo
     """Which units' invitations the person may see here, or the refusal to show."""
     if s.person.chat_id > 0:  # a private chat: the whole scope
         if not actor.scopes():
-            return Screen(s.t("Only system administrators and supervisors can see invitations."))
+            return answers.invitations_not_for_you(s.t)
         return lambda code: actor.can_manage(code, registry)
     here = registry.in_chat(s.person.chat_id)
     if not here:
-        return Screen(s.t("No unit is bound to this chat."))
+        return answers.nothing_bound_here(s.t)
     managed = [u for u in here if actor.can_manage(u.code, registry)]
     if not managed:
         return Screen(not_allowed(s.t, here[0].name(s.t.lang)))
@@ -148,7 +134,7 @@ async def list_invites(s: Session, args: list[str]) -> None:
     within that unit), each with a cancel button."""
     code = parse_code(args[0]) if args else ""
     if code and (await s.registry()).get(code) is None:
-        await s.say(Screen(s.t("There is no unit with the code %(code)s.", code=escape(code))))
+        await s.say(answers.no_such_unit(s.t, code))
         return
     await s.say(await _listing(s, code))
 
@@ -157,7 +143,7 @@ async def cancel(s: Session, invite_id: int, message_id: int) -> PressAnswer:
     """The cancel button of a listing, authorised again: the list may be old, its reader demoted."""
     found = await members.invite_by_id(s.tx, invite_id)
     if found is None:
-        return PressAnswer(s.t("This button is no longer valid."), alert=True)
+        return PressAnswer(answers.stale_button(s.t), alert=True)
     registry, actor = await s.registry(), await s.actor()
     if not actor.can_manage(found.unit_code, registry):
         unit = registry.get(found.unit_code)
@@ -174,9 +160,9 @@ async def cancel(s: Session, invite_id: int, message_id: int) -> PressAnswer:
             role=found.role,
             created_by=found.created_by,
         )
-        answer = PressAnswer(s.t("Invitation cancelled."))
+        answer = PressAnswer(answers.invitation_cancelled(s.t))
     else:
-        answer = PressAnswer(s.t("This invitation was already used, cancelled or has expired."), alert=True)
+        answer = PressAnswer(answers.invitation_not_outstanding(s.t), alert=True)
     await s.replace(message_id, await _listing(s))
     return answer
 

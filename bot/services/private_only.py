@@ -32,6 +32,7 @@ ARGUMENT_SHAPES: dict[str, re.Pattern[str] | None] = {
     "overdue": None,
     "reveal": None,
     "invite": None,  # the role and unit are typed there: a link must not create an invitation
+    "reopen": None,  # the reason is typed there
 }
 _PAYLOAD = re.compile(rf"{PAYLOAD_PREFIX}(?P<command>[a-z]{{1,10}})(?:_(?P<argument>[0-9A-Z]{{1,10}}))?")
 

@@ -7,7 +7,7 @@ bot sends a force-reply prompt and remembers what the answer is for (a `pending`
 from __future__ import annotations
 
 from bot.domain import tracking
-from bot.domain.complaint import Action, Complaint, allowed
+from bot.domain.complaint import OPEN_STATUSES, Complaint
 from bot.domain.units import Unit
 from bot.i18n import Translator
 from bot.services.session import PressAnswer, Session
@@ -33,7 +33,7 @@ async def ask_to_type(
     """Ask the officer to type (reply to a prompt): with privacy mode on, a bot in a group only
     sees commands and replies to its own messages."""
     t = s.t_for(unit.lang)
-    if not allowed(complaint.status, Action(action)):
+    if complaint.status not in OPEN_STATUSES:  # everything typed acts on an open complaint
         return nothing_to_do(t, complaint)
     screen = card_views.prompt(t, action, complaint, s.person.user_id, s.person.first_name or str(s.person.user_id))
     prompt_id = await s.queue(

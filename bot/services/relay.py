@@ -16,22 +16,21 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any, Protocol
 
 from bot import evidence_upload
-from bot.domain import evidence_files, routing, tracking
+from bot.domain import evidence_files, routing
 from bot.domain.complaint import Complaint
 from bot.domain.textsplit import CAPTION_LIMIT, TEXT_LIMIT, html_length, split_plain
 from bot.domain.units import Registry, Unit
 from bot.i18n import Translator
 from bot.outgoing import RELAY, Outgoing, Screen, copy, threaded, user_text
-from bot.services import delivery
+from bot.services import lifecycle
 from bot.services.session import Session, Work
 from bot.views import card as card_views
 from bot.views import evidence as evidence_views
 from bot.views import notices
-from bot.views.common import emergency_line
+from bot.views import relay as views
 from db.repositories import complaints, outbox
 from db.repositories.outbox import OutboxRow
 
@@ -51,7 +50,7 @@ class Relayed(Protocol):
 
 async def to_citizen(s: Session, complaint: Complaint, unit: Unit, message: Relayed) -> None:
     """An officer's message (from the unit's group) to the citizen, in the citizen's language."""
-    t = s.t_for(await delivery.citizen_lang(s, complaint))
+    t = s.t_for(await lifecycle.citizen_lang(s, complaint))
     await _pass_on(
         s,
         message,
@@ -77,7 +76,7 @@ async def to_police(s: Session, complaint: Complaint, message: Relayed) -> Unit 
     header = card_views.from_citizen(t, complaint)
     own = target.code == holder.code and target.code == complaint.unit_code
     if not own:
-        header += "\n<i>" + _passed_up(t, complaint, holder) + "</i>"
+        header += "\n<i>" + views.passed_up(t, complaint, holder) + "</i>"
     card = complaint.card_outbox_id if own else None
     if card is not None and await outbox.chat_of(s.tx, card) != target.chat_id:
         card = None  # the card is in another chat (the unit was bound to a new group since)
@@ -95,32 +94,6 @@ async def to_police(s: Session, complaint: Complaint, message: Relayed) -> Unit 
     return target
 
 
-def passed_up_notice(t: Translator, complaint: Complaint, target: Unit) -> Screen:
-    """What the citizen is told when their message went to the unit above the one handling it."""
-    return Screen(
-        "✅ "
-        + t(
-            "Sent to %(unit)s: the unit handling complaint %(number)s cannot be reached through the bot at the moment.",
-            unit="<b>" + escape(target.name(t.lang)) + "</b>",
-            number=_number(t, complaint),
-        )
-    )
-
-
-def not_passed_on(t: Translator, complaint: Complaint) -> Screen:
-    """No police unit can be reached at all: the citizen must know their message went nowhere."""
-    return Screen(
-        "⚠️ "
-        + t(
-            "Your message about complaint %(number)s was not passed on: no police unit can be reached "
-            "through the bot at the moment. Please send it again later.",
-            number=_number(t, complaint),
-        )
-        + "\n\n"
-        + emergency_line(t)
-    )
-
-
 # --- when Telegram refuses a relayed message for good ---------------------------------------------
 
 
@@ -136,12 +109,8 @@ async def undelivered(w: Work, row: OutboxRow, error: str, *, chat_lost: bool) -
     if marker.get("to") == "citizen":
         await _tell_officers(w, complaint, marker, error)
     elif not (chat_lost and await _pass_up(w, complaint, row)):
-        t = w.t_for(await delivery.citizen_lang(w, complaint))
-        text = t(
-            "Your message about complaint %(number)s could not be delivered to the police. Please send it again later.",
-            number=_number(t, complaint),
-        )
-        await delivery.tell_citizen(w, complaint, Screen("⚠️ " + text + "\n\n" + emergency_line(t)))
+        t = w.t_for(await lifecycle.citizen_lang(w, complaint))
+        await lifecycle.tell_citizen(w, complaint, views.not_delivered_to_police(t, complaint))
 
 
 async def _tell_officers(w: Work, complaint: Complaint, marker: dict[str, Any], error: str) -> None:
@@ -153,16 +122,8 @@ async def _tell_officers(w: Work, complaint: Complaint, marker: dict[str, Any], 
     if here is None or here.chat_id != chat_id:
         here = next(iter(registry.in_chat(chat_id)), None)
     t = w.t_for(here.lang if here else None)
-    blocked = "blocked" in error.lower()
-    reason = t("they have blocked the bot") if blocked else t("Telegram refused the message")
-    text = t(
-        "Not delivered: %(citizen)s did not receive your message about complaint %(number)s (%(reason)s).",
-        citizen=card_views.citizen_label(t, complaint),
-        number=_number(t, complaint),
-        reason=reason,
-    )
     await w.queue(
-        Screen("⚠️ " + text).send(
+        views.not_delivered_to_citizen(t, complaint, blocked="blocked" in error.lower()).send(
             chat_id,
             priority="notify",
             complaint_id=complaint.id,
@@ -182,7 +143,7 @@ async def _pass_up(w: Work, complaint: Complaint, row: OutboxRow) -> bool:
         return False
     t = w.t_for(target.lang)
     await w.queue(
-        Screen("↪️ " + _passed_up(t, complaint, holder)).send(
+        Screen("↪️ " + views.passed_up(t, complaint, holder)).send(
             target.chat_id, priority="notify", complaint_id=complaint.id, thread_id=target.thread_id
         )
     )
@@ -296,15 +257,3 @@ def _join(*parts: str) -> str:
 def _reachable_from(registry: Registry, unit: Unit | None) -> Unit | None:
     route = routing.deliver_to(registry, unit.code) if unit else None
     return registry.get(route.handler) if route and route.handler else None
-
-
-def _passed_up(t: Translator, complaint: Complaint, holder: Unit) -> str:
-    return t(
-        "Passed to you: %(unit)s, which handles complaint %(number)s, cannot be reached through the bot at the moment.",
-        unit=escape(holder.name(t.lang)),
-        number=tracking.display(complaint.tracking_no, t.lang),
-    )
-
-
-def _number(t: Translator, complaint: Complaint) -> str:
-    return "<b>" + tracking.display(complaint.tracking_no, t.lang) + "</b>"

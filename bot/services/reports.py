@@ -18,15 +18,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot import charts
-from bot.domain import tracking
 from bot.domain.categories import Categories
-from bot.domain.places import path_label
 from bot.domain.textnorm import to_latin_digits
 from bot.domain.units import Level, Registry, Unit
 from bot.i18n import Translator
 from bot.outgoing import Outgoing
 from bot.services.session import Person, Services, Session, session
 from bot.services.supervision import can_reveal, scopes
+from bot.views import reports as words
 from bot.views import supervision as views
 from db.repositories import audit, figures, uploads, users
 from db.repositories.figures import Figures, Scope
@@ -95,17 +94,12 @@ async def stats(services: Services, person: Person, args: list[str]) -> None:
             await s.say(views.refusal(s.t))
             return
         upload_id = await uploads.add(s.tx, f"stats-{request.unit.code}-{request.days}d.png", "image/png", png)
-        caption = "\n".join(
-            [
-                "📈 <b>" + s.t("Last %(days)s days", days=s.t.number(request.days)) + "</b>",
-                *views.figures_lines(s.t, read[0], (await s.registry()).units)[:5],
-            ]
-        )
+        caption = words.stats_caption(s.t, request.days, read[0], (await s.registry()).units)
         await s.queue(
             Outgoing(
                 s.person.chat_id,
                 "sendPhoto",
-                {"photo": {"upload": upload_id}, "caption": caption[:1000], "parse_mode": "HTML"},
+                {"photo": {"upload": upload_id}, "caption": caption, "parse_mode": "HTML"},
             )
         )
 
@@ -119,18 +113,7 @@ async def _read_stats(s: Session, request: _Request) -> tuple[Figures, tuple]:
     group = {Level.MINISTRY: "unit_province", Level.PROVINCE: "unit_district"}.get(unit.level, "unit_code")
     rows = await figures.by_unit(s.tx, scope, group, since, now)
     named = [(registry.get(code).name(s.t.lang) if registry.get(code) else code, f, o) for code, f, o in rows]
-    return found, (_chart_text(s.t, unit, request.days), *_daily_series(s.t, since, now, filed, late), named)
-
-
-def _chart_text(t: Translator, unit: Unit, days: int) -> charts.ChartText:
-    return charts.ChartText(
-        title=t("Complaints, last %(days)s days · %(unit)s", days=t.number(days), unit=unit.name(t.lang)),
-        filed=t("filed"),
-        overdue=t("became overdue"),
-        per_day=t("Per day"),
-        per_unit=t("By unit: filed, and overdue now"),
-        numbers=t.number,
-    )
+    return found, (words.chart_text(s.t, unit, request.days), *_daily_series(s.t, since, now, filed, late), named)
 
 
 def _daily_series(
@@ -176,9 +159,7 @@ async def export(services: Services, person: Person, args: list[str]) -> None:
             rows=len(rows),
             identities=request.identities,
         )
-        caption = s.t(
-            "%(count)s complaints of the last %(days)s days.", count=s.t.number(len(rows)), days=s.t.number(days)
-        )
+        caption = words.export_caption(s.t, len(rows), days)
         await s.queue(
             Outgoing(s.person.chat_id, "sendDocument", {"document": {"upload": upload_id}, "caption": caption})
         )
@@ -196,43 +177,8 @@ def spreadsheet(t: Translator, rows: list[dict], registry: Registry, identities:
     """The export file (run in a worker thread: it touches neither the database nor the loop)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    header = [
-        t("Tracking number"),
-        t("Filed on"),
-        t("Category"),
-        t("Place"),
-        t("Unit"),
-        t("Status"),
-        t("Acknowledged"),
-        t("Closed"),
-        t("Citizen"),
-        t("Rating"),
-        t("What happened"),
-    ]
-    if identities:
-        header += [t("Telegram user id"), t("Telegram name"), t("Phone")]
-    writer.writerow([spreadsheet_safe(cell) for cell in header])
-    for r in rows:
-        category = categories.get(r["category"])
-        unit = registry.get(r["unit_code"] or "")
-        line = [
-            tracking.display(r["tracking_no"], "en"),
-            t.datetime(r["created_at"]),
-            category.label(t.lang) if category else r["category"],
-            path_label(r["commune_code"], t.lang),
-            unit.name(t.lang) if unit else "",
-            r["status"],
-            t.datetime(r["acknowledged_at"]) if r["acknowledged_at"] else "",
-            t.datetime(r["closed_at"]) if r["closed_at"] else "",
-            t("Citizen %(pseudonym)s", pseudonym=r["pseudonym"]),
-            r["feedback"] or "",
-            r["description"],
-        ]
-        if identities:
-            line += [
-                r["citizen_id"],
-                " ".join(x for x in (r["first_name"], r["username"] and "@" + r["username"]) if x),
-                r["phone"] or "",
-            ]
-        writer.writerow([spreadsheet_safe(cell) for cell in line])
+    writer.writerow([spreadsheet_safe(cell) for cell in words.export_header(t, identities=identities)])
+    for row in rows:
+        cells = words.export_cells(t, row, registry, categories, identities=identities)
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

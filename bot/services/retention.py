@@ -2,9 +2,11 @@
 
 - Processed Telegram updates (the raw words of every message): 2 days (bot/updates.py).
 - Unfinished drafts: RETENTION_DRAFTS of silence (30 days), then deleted.
-- Texts of sent messages: RETENTION_MESSAGES (30 days), then wiped; the rows keep their ids so a
-  card can still be edited and a reply to an old message still finds its complaint. Messages marked
-  ephemeral (a /reveal answer) are wiped as soon as Telegram has them.
+- Sent (and parked) messages: RETENTION_MESSAGES (30 days) after they were queued, then their
+  outbox rows, with the texts, are deleted. Which Telegram message each one became stays, as ids
+  only (db/repositories/messages.py), so a card can still be edited and a reply to an old message
+  still finds its complaint. Messages marked ephemeral (a /reveal answer) are wiped as soon as
+  Telegram has them.
 - Charts and exports: RETENTION_FILES (24 hours) after they were made.
 - Complaints and their history are records of the state: kept; /forget pseudonymises a citizen's
   closed complaints (bot/services/forget.py).
@@ -17,7 +19,11 @@ import time
 from bot.services.session import Services
 from db.repositories import retention, uploads
 
-WIPE_BATCHES = 20  # up to 100,000 messages wiped per hour, in short transactions
+# Up to 100,000 outbox rows deleted per hour (about what the bot can send in an hour at Telegram's
+# 30 a second), 1,000 per transaction so that no update waits long for the database.
+DELETE_BATCHES = 100
+# The sender counts the last minute's sends after a restart (its rate windows): those rows stay.
+RATE_MEMORY = 60.0
 
 
 async def housekeep(services: Services, now: float | None = None) -> dict[str, int]:
@@ -27,10 +33,12 @@ async def housekeep(services: Services, now: float | None = None) -> dict[str, i
     async with services.db.transaction() as tx:
         done["drafts"] = await retention.expire_drafts(tx, now - settings.retention_drafts.after(0))
         done["files"] = await uploads.prune(tx, now - settings.retention_files.after(0))
-    for _ in range(WIPE_BATCHES):
+    for _ in range(DELETE_BATCHES):
         async with services.db.transaction() as tx:
-            wiped = await retention.wipe_sent_payloads(tx, now - settings.retention_messages.after(0))
-        done["messages"] += wiped
-        if not wiped:
+            deleted = await retention.delete_sent_messages(
+                tx, now - settings.retention_messages.after(0), attempted_before=now - RATE_MEMORY
+            )
+        done["messages"] += deleted
+        if not deleted:
             break
     return done

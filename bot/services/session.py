@@ -26,26 +26,26 @@ from db.repositories.outbox import OutboxRow
 from db.repositories.users import User
 
 
-async def _nothing_to_settle() -> None:
-    return None
-
-
-@dataclass
+@dataclass(frozen=True, eq=False)  # one of each per process: compared by identity
 class Services:
+    """Every component the services use, all built before the bot handles its first update
+    (bot/app.py builds them in order; nothing is set on them afterwards)."""
+
     settings: Settings
     db: Database
     catalogs: Catalogs
     gazetteer: Gazetteer
     categories: Categories
     policy: Policy
-    directory: UnitDirectory = field(default_factory=lambda: UnitDirectory())
-    # Hands committed outbox rows to the sender (in the bot process; elsewhere its scan finds them).
-    outbox_push: Callable[[list[OutboxRow]], None] = lambda rows: None
+    # Hands committed outbox rows to the sender (without it, the sender's scan finds them a second later).
+    outbox_push: Callable[[list[OutboxRow]], None]
     # Waits until everything sent so far is recorded (see OutboxSender.settle).
-    settle_sends: Callable[[], Awaitable[None]] = field(default=_nothing_to_settle)
+    settle_sends: Callable[[], Awaitable[None]]
     # Runs the deadline sweep now rather than at its next interval.
-    wake_sweeper: Callable[[], None] = lambda: None
-    bot_username: str = ""
+    wake_sweeper: Callable[[], None]
+    # The bot's @username on Telegram (from getMe), for t.me links.
+    bot_username: str
+    directory: UnitDirectory = field(default_factory=lambda: UnitDirectory())
 
 
 class UnitDirectory:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from bot.domain import tracking
-from bot.outgoing import Screen
-from bot.services import private_only, supervision
-from bot.services.delivery import render_card
+from bot.services import cards, evidence_copies, private_only, supervision
 from bot.services.session import Session
 from bot.views import status as status_views
 from bot.views import supervision as supervision_views
@@ -18,23 +16,14 @@ async def is_staff(s: Session) -> bool:
 
 async def complaint_status(s: Session, typed: str) -> None:
     """/status <number> for officers and supervisors, in their private chat: the complaint as its card
-    shows it, with its whole history. Numbers outside the person's scope answer like numbers that do
-    not exist."""
+    shows it, with its whole history, and its evidence under it. Numbers outside the person's scope
+    answer like numbers that do not exist."""
     if not private_only.is_private(s):  # the card may carry a shared phone: never in a group
         await private_only.point(s, "status", typed.split(), None)
         return
     number, problem = tracking.parse(typed)
     if number is None:
-        await s.say(
-            Screen(
-                s.t("That number is not right: please check it. A digit may be mistyped or two digits swapped.")
-                if problem == tracking.TrackingInput.BAD_CHECK_DIGIT
-                else s.t(
-                    "A tracking number has 10 digits, e.g. %(example)s. Please check it and try again.",
-                    example=tracking.display(tracking.EXAMPLE, s.t.lang),
-                )
-            )
-        )
+        await s.say(status_views.bad_number(s.t, problem or tracking.TrackingInput.NOT_A_NUMBER))
         return
     complaint = await complaints.by_number(s.tx, number)
     registry = await s.registry()
@@ -45,8 +34,13 @@ async def complaint_status(s: Session, typed: str) -> None:
         return
     unit = registry.get(unit_code)
     assert unit is not None
-    detail = await render_card(s, complaint, registry, unit, lang=s.t.lang, history_size=20, with_buttons=False)
-    await s.say(detail)
+    detail = await cards.render_card(s, complaint, registry, unit, lang=s.t.lang, history_size=20, with_buttons=False)
+    answer = await s.say(detail)
+    # What the card announces ("📎 2 attachments below", "📍 location below") follows it, as under the
+    # card, cleaned the same way; in this private chat only (checked above).
+    await evidence_copies.send_under(
+        s, complaint, lang=s.t.lang, chat_id=s.person.chat_id, reply_to=answer, priority="reply"
+    )
     # Look-ups of the citizen's contact are in the audit log only; those who may reveal see them here.
     if supervision.can_reveal(actor, registry):
         found = await reveals.of_complaint(s.tx, complaint.tracking_no)

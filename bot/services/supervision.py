@@ -14,10 +14,10 @@ from dataclasses import replace
 from bot.domain import tracking
 from bot.domain.access import Actor
 from bot.domain.units import MINISTRY, Level, Registry, Unit
-from bot.outgoing import Screen
 from bot.services import private_only
 from bot.services.session import Session, Work
 from bot.services.units_admin import parse_code
+from bot.views import reports as report_views
 from bot.views import status as status_views
 from bot.views import supervision as views
 from db.repositories import complaints, figures, reveals
@@ -96,14 +96,7 @@ async def reveal(s: Session, args: list[str]) -> None:
     number, _ = tracking.parse(args[0]) if args else (None, None)
     reason = " ".join(args[1:]).strip()
     if number is None or len(reason) < 5:
-        await s.say(
-            Screen(
-                s.t(
-                    "Send /reveal followed by the tracking number and the reason, e.g. "
-                    "/reveal 482-913-0574 the citizen asked to be called back."
-                )
-            )
-        )
+        await s.say(report_views.reveal_usage(s.t))
         return
     complaint = await complaints.by_number(s.tx, number)
     if complaint is None:

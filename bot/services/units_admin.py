@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-from html import escape
 
 from bot.domain.units import MINISTRY, default_registry
 from bot.outgoing import Screen
@@ -18,6 +17,7 @@ from bot.services.invitations import INVITE_PREFIX, enrol, invite, list_invites
 from bot.services.invitations import cancel as cancel_invite
 from bot.services.session import PressAnswer, Session, Work
 from bot.services.unit_access import actor_of, not_allowed, parse_code
+from bot.views import admin_answers as answers
 from bot.views import membership as membership_views
 from bot.views import units as views
 from db.repositories import audit, deadlines, members, units
@@ -65,10 +65,10 @@ async def bind(s: Session, code_text: str, thread_id: int | None, rights: BotCha
     registry = await s.registry()
     unit = registry.get(code)
     if not code:
-        await s.say(Screen(t("Send /bind followed by the unit's code, e.g. /bind 120101.")))
+        await s.say(answers.bind_usage(t))
         return
     if unit is None:
-        await s.say(Screen(t("There is no unit with the code %(code)s.", code=escape(code))))
+        await s.say(answers.no_such_unit(t, code))
         return
     actor = await s.actor()
     if not actor.can_manage(unit.code, registry):
@@ -103,7 +103,7 @@ async def unbind(s: Session, code_text: str) -> None:
     code = parse_code(code_text)
     targets = [u for u in bound_here if not code or u.code == code]
     if not targets:
-        await s.say(Screen(s.t("No unit is bound to this chat.")))
+        await s.say(answers.nothing_bound_here(s.t))
         return
     actor = await s.actor()
     for unit in targets:
@@ -130,7 +130,7 @@ async def roster(s: Session, code_text: str) -> None:
     actor = await s.actor()
     shown = [u for u in shown if u is not None and actor.can_handle(u.code, registry)]
     if not shown:
-        await s.say(Screen(s.t("Send /officers followed by the code of a unit you belong to or supervise.")))
+        await s.say(answers.officers_usage(s.t))
         return
     for unit in shown[:5]:
         people = await members.roster(s.tx, unit.code)
@@ -142,7 +142,7 @@ async def revoke(s: Session, member_id: int) -> PressAnswer:
     them read, and their invitations they can no longer stand behind are cancelled."""
     member = await members.get(s.tx, member_id)
     if member is None:
-        return PressAnswer(s.t("This button is no longer valid."), alert=True)
+        return PressAnswer(answers.stale_button(s.t), alert=True)
     registry = await s.registry()
     actor = await s.actor()
     unit = registry.get(member.unit_code)
@@ -166,7 +166,7 @@ async def revoke(s: Session, member_id: int) -> PressAnswer:
     )
     name = member.display_name or str(member.user_id)
     await s.say(membership_views.revoked(s.t, name, unit, plan, cancelled))
-    return PressAnswer(s.t("Removed: %(name)s", name=name))
+    return PressAnswer(answers.removed(s.t, name))
 
 
 async def group_language(s: Session, lang: str, message_id: int) -> PressAnswer:
@@ -174,17 +174,9 @@ async def group_language(s: Session, lang: str, message_id: int) -> PressAnswer:
     here = registry.in_chat(s.person.chat_id)
     actor = await s.actor()
     if not here or not any(actor.can_handle(u.code, registry) for u in here):
-        return PressAnswer(s.t("Only officers of this group's unit can change its language."), alert=True)
+        return PressAnswer(answers.language_not_yours(s.t), alert=True)
     await units.set_lang(s.tx, s.person.chat_id, lang)
-    t = s.t_for(lang)
-    await s.replace(
-        message_id,
-        Screen(
-            "✅ " + t("This group's language is now English.")
-            if lang == "en"
-            else "✅ " + t("This group's language is now Khmer.")
-        ),
-    )
+    await s.replace(message_id, answers.group_language_set(s.t_for(lang)))
     return PressAnswer()
 
 

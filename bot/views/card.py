@@ -50,7 +50,10 @@ EVENT_LABELS = {
     "reminded": N_("%(unit)s reminded the unit (%(actor)s)"),
     "taken_over": N_("Taken over by %(unit)s (%(actor)s)"),
     "appealed": N_("Appealed by the citizen: reopened at %(unit)s"),
+    "reassigned": N_("Reassigned to %(unit)s by %(actor)s: %(reason)s"),
+    "reopened": N_("Reopened at %(unit)s by %(actor)s: %(reason)s"),
 }
+STEP_MISSED = N_("%(unit)s did not act on it in time")
 CARD_HISTORY = 4
 
 
@@ -72,6 +75,8 @@ def event_line(t: Translator, event: Event, units: dict[str, Unit]) -> str:
         "rating": "👍" if detail.get("rating") == "up" else "👎",
     }
     label = EVENT_LABELS.get(event.action)
+    if event.action == "overdue" and detail.get("stage", "0") != "0":
+        label = STEP_MISSED  # a level above had an escalation step, not the unit's own deadline
     text = t(label, **values) if label else escape(event.action)
     snippet = detail.get("snippet")
     if snippet:
@@ -92,6 +97,7 @@ def card(
     moved_to: Unit | None = None,
     history_size: int = CARD_HISTORY,
     with_buttons: bool = True,
+    superseded: bool = False,  # an older card of the unit, replaced by a newer one (after a reopen)
     now: float | None = None,
 ) -> Screen:
     """The card; `moved_to`: the final state of a card whose complaint was transferred away.
@@ -151,7 +157,9 @@ def card(
         history.pop(0)
     if history:
         lines += ["", "<i>" + t("History") + "</i>", *history]
-    buttons = card_buttons(t, complaint) if with_buttons and not moved_to else []
+    if superseded:
+        lines += ["", "ℹ️ " + t("This complaint has a newer card below: act on that one.")]
+    buttons = card_buttons(t, complaint) if with_buttons and not moved_to and not superseded else []
     return Screen("\n".join(lines), inline_keyboard(buttons))
 
 
@@ -248,3 +256,13 @@ def from_citizen(t: Translator, complaint: Complaint) -> str:
 
 def done(t: Translator, what: str) -> Screen:
     return Screen("✅ " + what)
+
+
+def not_escalated_here(t: Translator, complaint: Complaint, handler: Unit | None) -> str:
+    """A level pressed an escalation button after the escalation ended (another level took the
+    complaint over, or the unit acted): nothing happens, and it is told why."""
+    return t(
+        "Complaint %(number)s is no longer escalated to your unit: %(unit)s handles it now.",
+        number=tracking.display(complaint.tracking_no, t.lang),
+        unit=handler.name(t.lang) if handler else t("another unit"),
+    )

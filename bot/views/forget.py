@@ -72,3 +72,8 @@ def done(t: Translator, forgotten: int, still_open: int) -> Screen:
 
 def kept(t: Translator) -> Screen:
     return Screen("↩️ " + t("Nothing was changed."), inline_keyboard([[main_menu_button(t)]]))
+
+
+def unanswered(t: Translator) -> Screen:
+    """The question, once the conversation moved on without an answer: nothing was forgotten."""
+    return Screen("↩️ " + t("Nothing was changed."))

@@ -17,7 +17,7 @@ from bot.domain.categories import Categories
 from bot.domain.complaint import Complaint
 from bot.domain.intake import DESCRIPTION_MAX_CHARS, EVIDENCE_MAX, ContactMode, Draft, Step
 from bot.domain.places import Gazetteer, Match, label, path_label
-from bot.domain.units import Unit
+from bot.domain.units import MINISTRY, Unit
 from bot.i18n import N_, Translator
 from bot.outgoing import REMOVE_KEYBOARD, Button, Screen, inline_keyboard, reply_keyboard, user_text
 from bot.views.common import emergency_line, field
@@ -342,11 +342,21 @@ def receipt(t: Translator, complaint: Complaint, unit: Unit | None) -> Screen:
         t("Keep this number. You can check your complaint at any time with /status %(number)s", number=number),
         "",
     ]
-    if unit is not None:
+    if unit is not None and unit.code == MINISTRY:  # the top: nobody above it to be told
         lines.append(
             t(
                 "What happens next: it was sent to %(unit)s, who must acknowledge it by %(deadline)s. "
-                "If they do not, their superiors are told. You will get a message here at every step.",
+                "You will get a message here at every step.",
+                unit="<b>" + escape(unit.name(t.lang)) + "</b>",
+                deadline=t.datetime(complaint.ack_due_at or complaint.created_at),
+            )
+        )
+    elif unit is not None:
+        lines.append(
+            t(
+                "What happens next: it was sent to %(unit)s, who must acknowledge it by %(deadline)s. "
+                "If they do not, the police above them are asked to see to it. You will get a message here "
+                "at every step.",
                 unit="<b>" + escape(unit.name(t.lang)) + "</b>",
                 deadline=t.datetime(complaint.ack_due_at or complaint.created_at),
             )

@@ -136,10 +136,13 @@ def answer_sent(t: Translator, complaint: Complaint) -> Screen:
 
 
 def escalated(t: Translator, complaint: Complaint, unit: Unit) -> Screen:
+    """The level above the handling unit was asked to see to it: the complaint itself stays where it
+    is, so the citizen is not told it moved, nor who is to blame."""
     return Screen(
         "⬆️ "
         + t(
-            "Your complaint %(number)s was not handled in time, so it was passed to %(unit)s.",
+            "Your complaint %(number)s was not acted on in time, so it was passed to %(unit)s, above the police "
+            "handling it, to make sure it is dealt with. You do not need to do anything.",
             number=_number(t, complaint),
             unit=_unit(t, unit),
         )
@@ -158,13 +161,36 @@ def taken_over(t: Translator, complaint: Complaint, unit: Unit) -> Screen:
 
 
 def appealed(t: Translator, complaint: Complaint, unit: Unit) -> Screen:
+    """`unit`: the level above the one that resolved it, or the ministry itself when it resolved it
+    (nothing is above it), so the words must hold for both."""
     return Screen(
         "🔁 "
         + t(
-            "Your complaint %(number)s was reopened and passed to %(unit)s, above the unit that "
-            "resolved it. If you want, tell us in a message why you are not satisfied; it will be "
-            "passed on.",
+            "Your complaint %(number)s was reopened and passed to %(unit)s, to be looked at again. If you "
+            "want, tell us in a message why you are not satisfied; it will be passed on.",
             number=_number(t, complaint),
             unit=_unit(t, unit),
+        )
+    )
+
+
+def reopened(t: Translator, complaint: Complaint, unit: Unit) -> Screen:
+    """A supervisor reopened the citizen's closed complaint."""
+    return Screen(
+        "🔁 "
+        + t(
+            "Your complaint %(number)s was reopened and passed to %(unit)s, who will look at it again.",
+            number=_number(t, complaint),
+            unit=_unit(t, unit),
+        )
+    )
+
+
+def closed_for_messages(t: Translator, complaint: Complaint) -> Screen:
+    """A citizen writes about a complaint that is closed: where to go instead."""
+    return Screen(
+        t(
+            "Complaint %(number)s is closed. To report something new, file a new complaint with /new.",
+            number=tracking.display(complaint.tracking_no, t.lang),
         )
     )

@@ -35,10 +35,12 @@ class Event:
     to_status: str | None
     unit_code: str | None
     detail: dict[str, Any]
+    actor_id: int | None = None
+    actor_role: str | None = None
 
 
 async def file(tx: Tx, new: NewComplaint, gazetteer_year: int) -> Complaint:
-    """Insert the complaint with a fresh tracking number, its evidence and its first event."""
+    """Insert the complaint with a fresh tracking number and its evidence."""
     draft = new.draft
     now = time.time()
     location = draft.location
@@ -83,7 +85,7 @@ async def file(tx: Tx, new: NewComplaint, gazetteer_year: int) -> Complaint:
             for i, e in enumerate(draft.evidence)
         ],
     )
-    await add_event(tx, complaint_id, "citizen", new.citizen_id, "filed", None, Status.SUBMITTED, at=now)
+    # Its history starts with the "filed" entry that bot/services/delivery.dispatch writes.
     await daily.move_open(tx, [], None, [daily.MINISTRY], Status.SUBMITTED)
     found = await get(tx, complaint_id)
     assert found is not None
@@ -160,8 +162,8 @@ async def evidence_count(tx: Tx, complaint_id: int) -> int:
 
 async def events(tx: Tx, complaint_id: int) -> list[Event]:
     rows = await tx.fetchall(
-        "SELECT at, actor_kind, action, from_status, to_status, unit_code, detail FROM complaint_events "
-        "WHERE complaint_id = ? ORDER BY id",
+        "SELECT at, actor_kind, action, from_status, to_status, unit_code, detail, actor_id, actor_role "
+        "FROM complaint_events WHERE complaint_id = ? ORDER BY id",
         (complaint_id,),
     )
     return [
@@ -173,6 +175,8 @@ async def events(tx: Tx, complaint_id: int) -> list[Event]:
             r["to_status"],
             r["unit_code"],
             json.loads(r["detail"] or "{}"),
+            r["actor_id"],
+            r["actor_role"],
         )
         for r in rows
     ]
@@ -187,8 +191,8 @@ async def by_number(tx: Tx, tracking_no: str) -> Complaint | None:
 async def by_bot_message(tx: Tx, chat_id: int, message_id: int) -> Complaint | None:
     """The complaint a message the bot sent is about (a card, a relayed message, a prompt)."""
     row = await tx.fetchone(
-        f"SELECT {_COLUMNS} FROM complaints WHERE id = "
-        "(SELECT complaint_id FROM outbox WHERE chat_id = ? AND message_id = ? AND complaint_id IS NOT NULL)",
+        f"SELECT {_COLUMNS} FROM complaints WHERE id = (SELECT complaint_id FROM messages "
+        "WHERE chat_id = ? AND message_id = ? AND complaint_id IS NOT NULL ORDER BY outbox_id LIMIT 1)",
         (chat_id, message_id),
     )
     return _complaint(row) if row else None
@@ -236,7 +240,8 @@ async def set_due(tx: Tx, complaint_id: int, *, ack_due_at: float | None, resolv
     await tx.execute(f"UPDATE complaints SET {_CURRENT_DUE} WHERE id = ?", (complaint_id,))
 
 
-async def set_escalated_to(tx: Tx, complaint_id: int, unit_code: str) -> None:
+async def set_escalated_to(tx: Tx, complaint_id: int, unit_code: str | None) -> None:
+    """The highest level holding a live escalation of it (None: none does)."""
     await tx.execute("UPDATE complaints SET escalated_to = ? WHERE id = ?", (unit_code, complaint_id))
 
 
@@ -267,7 +272,7 @@ async def set_status(tx: Tx, complaint_id: int, status: Status) -> None:
         await daily.count(tx, daily.scopes_of(row), "resolved", now, now - row["created_at"])
 
 
-async def set_feedback(tx: Tx, complaint_id: int, feedback: str) -> None:
+async def set_feedback(tx: Tx, complaint_id: int, feedback: str | None) -> None:
     await tx.execute(
         "UPDATE complaints SET feedback = ?, updated_at = ? WHERE id = ?", (feedback, time.time(), complaint_id)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from db.database import Tx
+from db.repositories import messages
 from db.repositories.outbox import WIPED
 
 CLOSED = ("resolved", "rejected")
@@ -46,13 +47,15 @@ async def pseudonymise_closed(tx: Tx, citizen_id: int) -> int:
             "UPDATE complaint_events SET actor_id = ? WHERE complaint_id = ? AND actor_kind = 'citizen'",
             (alias, complaint_id),
         )
-        # Unlinked: a reply to one of these messages no longer finds the complaint. (Not yet sent
-        # ones are delivered as queued.)
+        # Unlinked: a reply to one of these messages no longer finds the complaint. Not yet sent
+        # ones are delivered as queued, and recorded as about no complaint.
         await tx.execute(
             "UPDATE outbox SET complaint_id = NULL WHERE chat_id = ? AND complaint_id = ?", (citizen_id, complaint_id)
         )
+        await messages.forget_links(tx, citizen_id, complaint_id)
     # What the bot wrote to the citizen names their complaints (the receipt, /status answers…): those
-    # texts are only copies of the chat on Telegram, so all of them go; the message ids stay.
+    # texts are only copies of the chat on Telegram, so all of them go now rather than with their
+    # rows at the next housekeeping.
     await tx.execute(
         "UPDATE outbox SET payload = ? WHERE chat_id = ? AND state != 'pending' AND payload != ?",
         (WIPED, citizen_id, WIPED),

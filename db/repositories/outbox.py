@@ -1,4 +1,9 @@
-"""Messages waiting to be sent, written in the same transaction as the change that caused them."""
+"""Messages waiting to be sent, written in the same transaction as the change that caused them.
+
+A row's id is the bot's handle for its message. Once the row is sent, the message is found by that
+handle in db/repositories/messages.py: sent and parked rows are deleted after RETENTION_MESSAGES
+(db/repositories/retention.py), so nothing may look a sent message up here.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,9 @@ from typing import Any
 
 from bot.outgoing import Outgoing
 from db.database import Tx
+from db.repositories import messages
 
-WIPED = "{}"  # the payload of a message whose text is gone; its ids stay for edits and replies
+WIPED = "{}"  # the payload of a sent message whose text must not be kept (ephemeral, /forget)
 
 
 @dataclass(frozen=True)
@@ -88,20 +94,13 @@ async def move_chat(tx: Tx, old_chat_id: int, new_chat_id: int) -> int:
     )
 
 
-async def message_id_of(tx: Tx, row_id: int) -> int | None:
-    return await tx.fetchval("SELECT message_id FROM outbox WHERE id = ?", (row_id,))
-
-
-async def counts(tx: Tx) -> dict[str, int]:
-    rows = await tx.fetchall("SELECT state, COUNT(*) FROM outbox GROUP BY state")
-    return {r[0]: r[1] for r in rows}
-
-
 async def mark_attempts(tx: Tx, attempts: list[tuple[int, float]]) -> None:
     await tx.executemany("UPDATE outbox SET last_attempt_at = ? WHERE id = ?", [(at, rid) for rid, at in attempts])
 
 
 async def mark_sent_many(tx: Tx, sent: list[tuple[int, int | None, float]]) -> None:
+    """(row id, what Telegram answered, when): `message_id` is the call's answer, kept with the row
+    for inspection (None: no call was needed); the message itself is recorded in `messages`."""
     await tx.executemany(
         # An ephemeral message (a citizen's contact for /reveal) is not kept once Telegram has it.
         "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, message_id = ?, "
@@ -111,7 +110,8 @@ async def mark_sent_many(tx: Tx, sent: list[tuple[int, int | None, float]]) -> N
 
 
 async def attempted_since(tx: Tx, since: float) -> list[tuple[int, str, float]]:
-    """(chat_id, priority, time) of the messages handed to Telegram after `since`, oldest first."""
+    """(chat_id, priority, time) of the messages handed to Telegram after `since`, oldest first (for the
+    sender's rate windows after a restart: housekeeping never deletes a row of the last minute)."""
     rows = await tx.fetchall(
         "SELECT chat_id, priority, last_attempt_at FROM outbox WHERE last_attempt_at > ? ORDER BY last_attempt_at",
         (since,),
@@ -119,11 +119,7 @@ async def attempted_since(tx: Tx, since: float) -> list[tuple[int, str, float]]:
     return [(r[0], r[1], r[2]) for r in rows]
 
 
-async def row_of_message(tx: Tx, chat_id: int, message_id: int) -> int | None:
-    """The outbox row of a message the bot sent (the sender must have recorded it: settle first)."""
-    return await tx.fetchval("SELECT id FROM outbox WHERE chat_id = ? AND message_id = ?", (chat_id, message_id))
-
-
 async def chat_of(tx: Tx, row_id: int) -> int | None:
-    """The chat a queued or sent message is (or was) for."""
-    return await tx.fetchval("SELECT chat_id FROM outbox WHERE id = ?", (row_id,))
+    """The chat a queued or sent message is (or was) for, by its handle (a sent one's row may be gone)."""
+    chat_id = await tx.fetchval("SELECT chat_id FROM outbox WHERE id = ?", (row_id,))
+    return chat_id if chat_id is not None else await messages.chat_of(tx, row_id)

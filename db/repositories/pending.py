@@ -31,11 +31,11 @@ async def create(
 
 
 async def for_prompt(tx: Tx, chat_id: int, message_id: int) -> PendingInput | None:
-    """The open prompt the bot sent as `message_id` in that chat."""
+    """The open prompt the bot sent as `message_id` in that chat (the sender must have recorded it)."""
     r = await tx.fetchone(
         "SELECT p.id, p.chat_id, p.user_id, p.complaint_id, p.action, p.detail FROM pending_inputs p "
-        "JOIN outbox o ON o.id = p.prompt_outbox_id "
-        "WHERE o.chat_id = ? AND o.message_id = ? AND p.done_at IS NULL",
+        "JOIN messages m ON m.outbox_id = p.prompt_outbox_id "
+        "WHERE m.chat_id = ? AND m.message_id = ? AND p.done_at IS NULL",
         (chat_id, message_id),
     )
     return PendingInput(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}")) if r else None

@@ -1,11 +1,8 @@
-"""What housekeeping deletes or wipes, and how far it got (see bot/services/retention.py)."""
+"""What housekeeping deletes (see bot/services/retention.py)."""
 
 from __future__ import annotations
 
 from db.database import Tx
-from db.repositories.outbox import WIPED
-
-_OUTBOX_MARK = "outbox_wiped_up_to"
 
 
 async def expire_drafts(tx: Tx, untouched_since: float) -> int:
@@ -13,32 +10,24 @@ async def expire_drafts(tx: Tx, untouched_since: float) -> int:
     return await tx.execute("DELETE FROM drafts WHERE updated_at < ?", (untouched_since,))
 
 
-async def wipe_sent_payloads(tx: Tx, created_before: float, batch: int = 5000) -> int:
-    """Wipe the texts of sent and parked messages created before `created_before`, oldest first.
+async def delete_sent_messages(tx: Tx, created_before: float, attempted_before: float, batch: int = 1000) -> int:
+    """Delete up to `batch` sent and parked outbox rows created before `created_before`, oldest first.
 
-    The row stays (chat, Telegram message id, complaint): a card is still edited through it and a
-    reply to an old message still finds its complaint. Rows are visited in id (= creation) order from
-    a mark, so each pass reads only what is new; a message still pending stops the pass there and is
-    wiped once it has been sent.
+    What edits, threads and replies need of a sent message stays in `messages` under the same handle
+    (db/repositories/messages.py). A pending row is never deleted (it is deleted once sent, by a
+    later pass), nor one handed to Telegram after `attempted_before`: a restarted sender reads the
+    last minute's sends back for its rate windows (outbox.attempted_since). Only the oldest `batch`
+    rows are looked at (ids grow with creation time), so a pass reads little more than it deletes.
     """
-    mark = int(await tx.fetchval("SELECT value FROM housekeeping_marks WHERE name = ?", (_OUTBOX_MARK,)) or 0)
-    rows = await tx.fetchall(
-        "SELECT id, state, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?", (mark, batch)
+    reached = await tx.fetchval(
+        "SELECT MAX(id) FROM (SELECT id, created_at FROM outbox WHERE state != 'pending' ORDER BY id LIMIT ?) "
+        "AS oldest WHERE created_at < ?",
+        (batch, created_before),
     )
-    reached = mark
-    for row in rows:
-        if row["created_at"] >= created_before or row["state"] == "pending":
-            break
-        reached = row["id"]
-    if reached == mark:
+    if reached is None:
         return 0
-    wiped = await tx.execute(
-        "UPDATE outbox SET payload = ? WHERE id > ? AND id <= ? AND state != 'pending' AND payload != ?",
-        (WIPED, mark, reached, WIPED),
+    return await tx.execute(
+        "DELETE FROM outbox WHERE id <= ? AND state != 'pending' AND created_at < ? "
+        "AND (last_attempt_at IS NULL OR last_attempt_at < ?)",
+        (reached, created_before, attempted_before),
     )
-    await tx.execute(
-        "INSERT INTO housekeeping_marks (name, value) VALUES (?, ?) "
-        "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-        (_OUTBOX_MARK, reached),
-    )
-    return wiped

@@ -58,7 +58,6 @@ def migrated(new_chat_id: int) -> ApiError:
     return bad_request("group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": new_chat_id})
 
 
-CHAT_NOT_FOUND = "chat not found"
 MESSAGE_NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the same "
     "as a current content and reply markup of the message"

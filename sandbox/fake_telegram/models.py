@@ -144,18 +144,9 @@ class Message:
         """Text (or caption) after entity parsing; empty string for media without a caption."""
         return self.text if self.text is not None else (self.caption or "")
 
-    @property
-    def is_service(self) -> bool:
-        return bool(self.service)
-
     def buttons(self) -> list[tuple[str, str | None]]:
         """Inline buttons as ``(text, callback_data)``; ``callback_data`` is None for URL etc."""
         return [(b["text"], b.get("callback_data")) for b in inline_buttons(self.reply_markup)]
-
-    def button_rows(self) -> list[list[tuple[str, str | None]]]:
-        if not self.reply_markup or "inline_keyboard" not in self.reply_markup:
-            return []
-        return [[(b["text"], b.get("callback_data")) for b in row] for row in self.reply_markup["inline_keyboard"]]
 
 
 @dataclass

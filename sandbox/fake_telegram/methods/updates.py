@@ -22,7 +22,6 @@ class Poller:
     def __init__(self, world: World) -> None:
         self.world = world
         self.polled = asyncio.Event()  # set on the first getUpdates: the bot is polling
-        self.poll_count = 0
         self._wake = asyncio.Event()
         self._active: asyncio.Future[None] | None = None
         self._closed = False
@@ -45,7 +44,6 @@ class Poller:
             self._active.set_result(None)  # terminate the older request
         me: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._active = me
-        self.poll_count += 1
         self.polled.set()
         self.world.emit({"type": "polling", "active": True})
         try:
