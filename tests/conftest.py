@@ -22,6 +22,7 @@ from bot.app import run
 from bot.config import Settings, load_settings
 from sandbox.fake_telegram import FakeTelegram
 from sandbox.fake_telegram.actors import FakeUser
+from sandbox.fake_telegram.fake import WAIT
 from sandbox.fake_telegram.models import Message
 
 
@@ -104,7 +105,7 @@ class Conversation:
     def chat_id(self) -> int:
         return self.user.chat_id
 
-    async def reply(self, contains: str | None = None, timeout: float = 5.0) -> Message:
+    async def reply(self, contains: str | None = None, timeout: float = WAIT) -> Message:
         """The next bot message (containing `contains`, skipping others that arrive first)."""
 
         def matches(message: Message) -> bool:

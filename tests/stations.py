@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.domain import tracking
 from sandbox.fake_telegram import FakeTelegram
 from sandbox.fake_telegram.actors import FakeGroup, FakeUser
+from sandbox.fake_telegram.fake import WAIT
 from sandbox.fake_telegram.models import Message
 from tests.conftest import Conversation, RunningBot, start_bot
 from tests.test_intake_flow import choose_language, has_button, is_description_prompt
@@ -75,7 +76,7 @@ class World:
         self.officers[f"{code}:{name}"] = person
         return person
 
-    async def card(self, code: str, number: str, *, timeout: float = 5.0) -> Message:
+    async def card(self, code: str, number: str, *, timeout: float = WAIT) -> Message:
         """The card of complaint `number` in the group of unit `code`."""
         shown = (tracking.display(number, "km"), tracking.display(number, "en"))
         return await self.fake.wait_for_message(

@@ -8,6 +8,7 @@ and nothing changes: no state, no message sent or edited.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 
@@ -275,12 +276,16 @@ async def test_after_an_upgrade_the_first_press_makes_its_message_the_live_scree
     chat = citizen(language_code="en")
     menu = await choose_language(chat)
     # A chat from before screens were recorded: no row says which message is live.
-    db = sqlite3.connect(bot.db_path, timeout=10)
-    try:
-        with db:
-            db.execute("DELETE FROM live_screens")
-    finally:
-        db.close()
+    def forget_screens() -> None:
+        db = sqlite3.connect(bot.db_path, timeout=10)
+        try:
+            with db:
+                db.execute("DELETE FROM live_screens")
+        finally:
+            db.close()
+
+    # In a thread: the bot shares this event loop and must be free to finish its own writes.
+    await asyncio.to_thread(forget_screens)
     await chat.press(menu, "m:help")  # trusted as before
     help_screen = await chat.edited(menu, lambda m: "How this bot works" in m.plain_text)
     await chat.say("/help", expect="How this bot works")

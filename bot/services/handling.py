@@ -25,8 +25,8 @@ from bot.services import lifecycle, relay
 from bot.services.press_place import Place
 from bot.services.prompts import ask_to_type, nothing_to_do
 from bot.services.session import PressAnswer, Session
+from bot.views import answers, notices
 from bot.views import card as views
-from bot.views import notices
 from bot.views import relay as relay_views
 from db.repositories import complaints, pending, users
 
@@ -62,18 +62,16 @@ async def on_card_press(s: Session, press: Press, message_id: int, place: Place)
     bound to), and only by those who may act for that unit."""
     loaded = await lifecycle.load(s, press.target)
     if loaded is None or loaded.complaint.unit_code is None:
-        return PressAnswer(s.t("This button is no longer valid."), alert=True)
+        return PressAnswer(answers.no_longer_valid(s.t), alert=True)
     complaint, registry = loaded.complaint, await s.registry()
     unit = registry.get(complaint.unit_code or "")
     assert unit is not None
     if not place.is_bound_place_of(unit, s.person.chat_id):  # a copy elsewhere: the same answer as forged data
-        return PressAnswer(s.t("This button is no longer valid."), alert=True)
+        return PressAnswer(answers.no_longer_valid(s.t), alert=True)
     t = s.t_for(unit.lang)
     actor = await s.actor()
     if not actor.can_handle(unit.code, registry):
-        return PressAnswer(
-            t("Only officers of %(unit)s or their supervisors can do this.", unit=unit.name(t.lang)), alert=True
-        )
+        return PressAnswer(answers.only_officers_of(t, unit), alert=True)
     if press.action == "ack":
         by = lifecycle.by_person(s, actor.role_at(unit.code, registry))
         try:
@@ -81,13 +79,13 @@ async def on_card_press(s: Session, press: Press, message_id: int, place: Place)
         except lc.Refused:
             return nothing_to_do(t, complaint)  # a double tap, or someone was faster: nothing happens twice
         await lifecycle.carry_out(s, loaded, move)
-        return PressAnswer(t("Acknowledged"))
+        return PressAnswer(answers.acknowledged(t))
     if press.action in ("back", "reject"):
         return await _reject_menu(s, complaint, unit, message_id, show=press.action == "reject")
     if press.action == "rr":
         reason = press.args[0] if press.args else ""
         if reason not in RejectReason._value2member_map_:
-            return PressAnswer(s.t("This button is no longer valid."), alert=True)
+            return PressAnswer(answers.no_longer_valid(s.t), alert=True)
         return await ask_to_type(s, complaint, unit, "reject", message_id, reason=reason)
     return await ask_to_type(s, complaint, unit, press.action, message_id)
 
@@ -106,7 +104,7 @@ async def _reject_menu(s: Session, complaint: Complaint, unit: Unit, message_id:
             complaint.id,  # in the complaint's lane: never overtaken by a later refresh of the card
         )
     )
-    return PressAnswer(t("Why is it rejected?") if show else None)
+    return PressAnswer(answers.why_rejected(t) if show else None)
 
 
 # --- what officers type in their group --------------------------------------------------------
@@ -141,7 +139,7 @@ async def on_group_reply(s: Session, message: Incoming, replied_to: int) -> bool
     acting_for = registry.get(waiting.detail.get("as_unit", "")) if waiting else None
     actor = await s.actor()
     if not actor.can_handle((acting_for or unit).code, registry):
-        refusal = t("Only officers of %(unit)s or their supervisors can do this.", unit=escape(unit.name(t.lang)))
+        refusal = answers.only_officers_of(t, unit, html=True)
         await s.queue(Screen(refusal).send(message.chat_id, reply_to_message=message.message_id))
         return True
     action = waiting.action if waiting else "reply"
@@ -171,7 +169,7 @@ async def _send_reply(s: Session, loaded: lifecycle.Loaded, unit: Unit, typed: T
     await lifecycle.carry_out(s, loaded, move)
     t = s.t_for(unit.lang)
     await s.queue(
-        views.done(t, t("Sent to %(citizen)s.", citizen=views.citizen_label(t, complaint))).send(
+        Screen(answers.sent_to_citizen(t, complaint)).send(
             message.chat_id, priority="notify", thread_id=unit.thread_id, reply_to_message=message.message_id
         )
     )
@@ -251,7 +249,7 @@ async def citizen_answer_target(s: Session, replied_to: int | None) -> Complaint
 async def start_answer(s: Session, complaint_id: int) -> str | None:
     complaint = await complaints.get(s.tx, complaint_id)
     if complaint is None or complaint.citizen_id != s.user.user_id:
-        return s.t("This button is no longer valid.")
+        return answers.no_longer_valid(s.t)
     await users.set_awaiting(s.tx, s.user.user_id, f"{AWAITING_ANSWER}{complaint.id}")
     await s.say(notices.ask_answer(s.t, complaint))
     return None
@@ -283,7 +281,7 @@ async def feedback(s: Session, complaint_id: int, rating: str, message_id: int |
     (the ministry keeps it, reopened, if it resolved it itself)."""
     loaded = await lifecycle.load(s, complaint_id)
     if loaded is None or loaded.complaint.citizen_id != s.user.user_id:
-        return s.t("This button is no longer valid.")
+        return answers.no_longer_valid(s.t)
     complaint, registry = loaded.complaint, await s.registry()
     appeal_to = None
     if rating == Feedback.UNSATISFIED:
@@ -294,8 +292,8 @@ async def feedback(s: Session, complaint_id: int, rating: str, message_id: int |
         move = lc.rate(loaded.case, By("citizen", s.user.user_id), Feedback(rating), appeal_to)
     except lc.Refused as refused:
         if refused.reason == lc.Refusal.ALREADY_RATED:
-            return s.t("Your answer was already recorded.")
-        return s.t("This button is no longer valid.")
+            return answers.already_recorded(s.t)
+        return answers.no_longer_valid(s.t)
     await lifecycle.carry_out(s, loaded, move)
     # The question becomes the answer: its 👍/👎 no longer look pressable.
     await s.replace(message_id, notices.feedback_thanks(s.t, complaint, rating == Feedback.SATISFIED))

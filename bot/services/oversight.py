@@ -18,6 +18,7 @@ from bot.services.mailbag import record_escalation_card
 from bot.services.press_place import Place
 from bot.services.prompts import ask_to_type, nothing_to_do
 from bot.services.session import PressAnswer, Session
+from bot.views import answers
 from bot.views import card as card_views
 from bot.views import escalation as views
 
@@ -39,7 +40,7 @@ async def on_press(s: Session, press: Press, message_id: int, place: Place) -> P
     loaded = await lifecycle.load(s, press.target)
     registry = await s.registry()
     if loaded is None or loaded.complaint.unit_code is None:
-        return PressAnswer(s.t("This button is no longer valid."), alert=True)
+        return PressAnswer(answers.no_longer_valid(s.t), alert=True)
     complaint = loaded.complaint
     handler = registry.get(complaint.unit_code or "")
     assert handler is not None
@@ -49,7 +50,7 @@ async def on_press(s: Session, press: Press, message_id: int, place: Place) -> P
     level = level_here(registry, s.person.chat_id, handler.code, loaded.case)
     t = s.t_for(level.lang if level else None)
     if level is None or not actor.can_handle(level.code, registry):
-        return PressAnswer(t("Only officers of a level above the unit, or their supervisors, can do this."), alert=True)
+        return PressAnswer(answers.only_levels_above(t), alert=True)
     if not loaded.case.is_open:
         return nothing_to_do(t, complaint)
     if level.code not in loaded.case.escalated_to:  # a stale card: another level or the unit acted
@@ -57,10 +58,10 @@ async def on_press(s: Session, press: Press, message_id: int, place: Place) -> P
     by = lifecycle.by_person(s, actor.role_at(level.code, registry))
     if press.action == "remind":
         await lifecycle.carry_out(s, loaded, lc.remind(loaded.case, by, level.code))
-        return PressAnswer(t("Reminder sent to %(unit)s.", unit=handler.name(t.lang)))
+        return PressAnswer(answers.reminder_sent(t, handler))
     if press.action == "take":
         await lifecycle.carry_out(s, loaded, lc.take_over(loaded.case, by, level.code))
-        return PressAnswer(t("Your unit now handles this complaint."))
+        return PressAnswer(answers.now_yours(t))
     return await ask_to_type(s, complaint, level, "transfer", message_id, as_unit=level.code)
 
 
@@ -75,9 +76,7 @@ async def _open(s: Session, loaded: lifecycle.Loaded, handler: Unit, registry: R
     if not (in_handler_chat and actor.can_handle(handler.code, registry)) and not (
         level and actor.can_handle(level.code, registry)
     ):
-        return PressAnswer(
-            s.t("Only officers of %(unit)s or their supervisors can do this.", unit=handler.name(s.t.lang)), alert=True
-        )
+        return PressAnswer(answers.only_officers_of(s.t, handler), alert=True)
     if in_handler_chat:
         await cards.send(s, complaint, registry, handler)
         return PressAnswer()

@@ -11,6 +11,7 @@ from bot.domain.complaint import OPEN_STATUSES, Complaint
 from bot.domain.units import Unit
 from bot.i18n import Translator
 from bot.services.session import PressAnswer, Session
+from bot.views import answers
 from bot.views import card as card_views
 from db.repositories import pending
 
@@ -46,4 +47,4 @@ async def ask_to_type(
         )
     )
     await pending.create(s.tx, s.person.chat_id, s.person.user_id, complaint.id, action, prompt_id, **detail)
-    return PressAnswer(t("Reply to my message below."))
+    return PressAnswer(answers.reply_below(t))

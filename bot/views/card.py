@@ -254,10 +254,6 @@ def from_citizen(t: Translator, complaint: Complaint) -> str:
     )
 
 
-def done(t: Translator, what: str) -> Screen:
-    return Screen("✅ " + what)
-
-
 def not_escalated_here(t: Translator, complaint: Complaint, handler: Unit | None) -> str:
     """A level pressed an escalation button after the escalation ended (another level took the
     complaint over, or the unit acted): nothing happens, and it is told why."""

@@ -21,6 +21,11 @@ from .world import Event, World
 T = TypeVar("T")
 
 
+# How long a wait for the bot gives up after: a guard against a hang, not a measure of speed (speed
+# is measured by bench/). Generous, so a busy 2-core CI machine does not fail a correct test.
+WAIT = 15.0
+
+
 class FakeTelegram:
     """A strict fake Telegram Bot API server plus a driver for the user side.
 
@@ -311,7 +316,7 @@ class FakeTelegram:
         self.server.down_status = status
 
     # -- waiting ---------------------------------------------------------------------------------
-    async def wait_for(self, condition: Callable[[], T | None], timeout: float = 5.0, what: str = "condition") -> T:
+    async def wait_for(self, condition: Callable[[], T | None], timeout: float = WAIT, what: str = "condition") -> T:
         """Wait until ``condition()`` is truthy (re-checked on every change); returns its value."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -336,7 +341,7 @@ class FakeTelegram:
         """Whether a getUpdates long poll is waiting right now."""
         return self.poller.active
 
-    async def wait_until_polling(self, timeout: float = 5.0) -> None:
+    async def wait_until_polling(self, timeout: float = WAIT) -> None:
         """Wait for the bot's first getUpdates."""
         await asyncio.wait_for(self.poller.polled.wait(), timeout)
 
@@ -348,12 +353,12 @@ class FakeTelegram:
                 return message
         return None
 
-    async def next_bot_message(self, chat_id: int, timeout: float = 5.0) -> Message:
+    async def next_bot_message(self, chat_id: int, timeout: float = WAIT) -> Message:
         """The oldest bot message in the chat not yet returned by a wait; waits for one if needed."""
         return await self.wait_for_message(chat_id, None, timeout)
 
     async def wait_for_message(
-        self, chat_id: int, predicate: Callable[[Message], bool] | None = None, timeout: float = 5.0
+        self, chat_id: int, predicate: Callable[[Message], bool] | None = None, timeout: float = WAIT
     ) -> Message:
         """The oldest not-yet-consumed bot message matching ``predicate`` (waiting if needed).
 
@@ -382,7 +387,7 @@ class FakeTelegram:
         chat_id: int,
         message_id: int,
         predicate: Callable[[Message], bool] | None = None,
-        timeout: float = 5.0,
+        timeout: float = WAIT,
     ) -> Message:
         """Wait for an edit of the message not yet seen by a previous wait_for_edit (and, if
         given, until ``predicate`` holds for its current state)."""
