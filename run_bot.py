@@ -2,6 +2,7 @@
 
 python run_bot.py                 run the bot (long polling) with settings from the environment / .env
 python run_bot.py backup FILE     write a consistent, checked copy of the database to FILE
+python run_bot.py restore FILE    replace the database by a backup (stop the bot first)
 python run_bot.py units export|import FILE   the police units as CSV
 python run_bot.py sandbox         try it all in a browser, without Telegram (see sandbox/README.md)
 """
@@ -32,10 +33,10 @@ async def units_command(settings: Settings, action: str, path: Path) -> int:
     from bot.domain.places import Gazetteer
     from bot.domain.units_csv import CsvError
     from bot.services import units_io
-    from db.database import Database
+    from db.database import open_database
     from db.migrate import migrate
 
-    db = await Database.open(settings.database_path)
+    db = await open_database(settings.database_url)
     try:
         await migrate(db)
         if action == "export":
@@ -56,13 +57,40 @@ async def units_command(settings: Settings, action: str, path: Path) -> int:
 
 
 async def backup(settings: Settings, target: Path) -> None:
-    from db.database import Database
+    """SQLite: VACUUM INTO a checked copy; PostgreSQL: pg_dump's custom format. Both 0600."""
+    from db.database import open_database
 
-    db = await Database.open(settings.database_path)
+    db = await open_database(settings.database_url)
     try:
         await db.backup_to(target)
     finally:
         await db.close()
+
+
+async def restore(settings: Settings, source: Path) -> str:
+    """Put a backup in place of the database, then bring its schema up to this version."""
+    from db.database import open_database
+    from db.migrate import migrate
+
+    if settings.database_is_postgres:
+        from db.postgres import restore_from
+
+        await restore_from(settings.database_url, source)
+    else:
+        from db.sqlite import restore_file
+
+        restore_file(source, settings.database_path)
+    db = await open_database(settings.database_url)
+    try:
+        async with db.read() as tx:
+            versions = await tx.fetchval("SELECT COUNT(*) FROM schema_migrations")
+        applied = await migrate(db)
+    finally:
+        await db.close()
+    if not versions:
+        raise RuntimeError(f"{source} restored no schema_migrations: not a backup of the bot's database")
+    newer = f", then applied {len(applied)} newer" if applied else ""
+    return f"restored {source} ({versions} migrations{newer})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("sandbox", help="try the bot in a browser with a fake Telegram (--help for options)")
     backup_parser = commands.add_parser("backup", help="copy the database safely while the bot runs")
     backup_parser.add_argument("target", type=Path)
+    restore_parser = commands.add_parser("restore", help="replace the database by a backup (stop the bot first)")
+    restore_parser.add_argument("source", type=Path)
     units_parser = commands.add_parser("units", help="export or import the police units as CSV")
     units_parser.add_argument("action", choices=["export", "import"])
     units_parser.add_argument("file", type=Path)
@@ -89,13 +119,34 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from bot import logs
 
-    logs.configure(settings.log_level, settings.bot_token.get_secret_value())
+    webhook_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    logs.configure(
+        settings.log_level,
+        settings.bot_token.get_secret_value(),
+        log_format=settings.log_format,
+        also=[webhook_secret] if webhook_secret else [],
+    )
 
     if args.command == "units":
         return asyncio.run(units_command(settings, args.action, args.file))
     if args.command == "backup":
-        asyncio.run(backup(settings, args.target))
+        try:
+            asyncio.run(backup(settings, args.target))
+        except RuntimeError as error:
+            print(f"backup failed: {error}", file=sys.stderr)
+            return 1
         print(f"backup written to {args.target}")
+        return 0
+    if args.command == "restore":
+        if not args.source.is_file():
+            print(f"restore failed: no such file: {args.source}", file=sys.stderr)
+            return 1
+        print("restoring: make sure no bot instance is running on this database", file=sys.stderr)
+        try:
+            print(asyncio.run(restore(settings, args.source)))
+        except RuntimeError as error:
+            print(f"restore failed: {error}", file=sys.stderr)
+            return 1
         return 0
 
     from bot.app import FatalError

@@ -13,18 +13,21 @@ from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, ExtBot
 
+from bot import instances
 from bot.config import Settings
 from bot.domain.categories import Categories, load_categories
 from bot.domain.places import Gazetteer
 from bot.domain.policy import Policy, load_policy
 from bot.http import AiohttpRequest
 from bot.i18n import N_, Catalogs
+from bot.ops import OpsServer
 from bot.outgoing import Screen
 from bot.sender import OutboxSender
 from bot.services import chat_health, deadlines, retention, units_admin
 from bot.services.session import Services, session, work
 from bot.updates import UpdatePump
-from db.database import Database, Tx
+from bot.webhook import WebhookServer, delete_webhook, set_webhook
+from db.database import AlreadyHandled, Database, Tx, open_database
 from db.migrate import migrate
 from db.repositories.outbox import OutboxRow
 from handlers import group, presses, private
@@ -83,7 +86,7 @@ async def open_grounds(settings: Settings) -> Grounds:
     policy = load_policy(settings.policy_file, {c.key for c in categories.category}).with_overrides(
         acknowledge=settings.ack_deadline, resolve=settings.resolve_deadline, escalation_step=settings.escalation_step
     )
-    db = await Database.open(settings.database_path)
+    db = await open_database(settings.database_url)
     try:
         await migrate(db)
     except BaseException:
@@ -119,11 +122,13 @@ def build_bot(settings: Settings) -> ExtBot:
     )
 
 
-def connect(grounds: Grounds, bot: ExtBot, wake_sweeper: Callable[[], None]) -> tuple[OutboxSender, Services]:
-    """The outbox sender and the services, which need each other: the services hand the sender what
-    they queue, and the sender reports refused messages and upgraded groups back to them
-    (bot.services.chat_health). The sender reports only while it runs, after both exist, so its
-    report hooks reach the services, built just after it, by name."""
+def connect(
+    grounds: Grounds, bot: ExtBot, wake_sweeper: Callable[[], None], *, owner: str = "local"
+) -> tuple[Callable[[], OutboxSender], instances.SenderRelay, Services]:
+    """The services and a maker of outbox senders, which need each other: the services hand the
+    sender what they queue (through the relay: only the leader sends), and the sender reports
+    refused messages and upgraded groups back to them (bot.services.chat_health). A sender reports
+    only while it runs, after both exist, so its report hooks reach the services by name."""
 
     async def on_permanent_failure(tx: Tx, row: OutboxRow, error: str) -> None:
         await failure_report(tx, row, error)
@@ -131,21 +136,30 @@ def connect(grounds: Grounds, bot: ExtBot, wake_sweeper: Callable[[], None]) -> 
     async def on_chat_migrated(tx: Tx, old_chat_id: int, new_chat_id: int) -> None:
         await migration_report(tx, old_chat_id, new_chat_id)
 
-    sender = OutboxSender(
-        bot,
-        grounds.db,
-        concurrency=128,
-        on_permanent_failure=on_permanent_failure,
-        on_chat_migrated=on_chat_migrated,
-    )
+    beaten: list[float] = []
+
+    async def heartbeat() -> None:
+        await instances.beat(grounds.db, "sender", owner, beaten)
+
+    def new_sender() -> OutboxSender:
+        return OutboxSender(
+            bot,
+            grounds.db,
+            concurrency=128,
+            on_permanent_failure=on_permanent_failure,
+            on_chat_migrated=on_chat_migrated,
+            heartbeat=heartbeat,
+        )
+
+    relay = instances.SenderRelay()
     services = grounds.services(
-        outbox_push=sender.push,
-        settle_sends=sender.settle,
+        outbox_push=relay.push,
+        settle_sends=relay.settle,
         wake_sweeper=wake_sweeper,
         bot_username=bot.username,
     )
     failure_report, migration_report = chat_health.failure_hook(services), chat_health.migration_hook(services)
-    return sender, services
+    return new_sender, relay, services
 
 
 def build_application(bot: ExtBot, services: Services) -> Application:
@@ -161,6 +175,9 @@ def build_application(bot: ExtBot, services: Services) -> Application:
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log without the update's content (it holds citizens' words), and tell the citizen."""
     update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(context.error, AlreadyHandled):  # by another instance, at the same moment: nothing to tell
+        log.warning("update %s was handled by another instance first; this one's effects are undone", update_id)
+        return
     log.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None or update.effective_chat.type != "private":
         return
@@ -223,20 +240,33 @@ async def _housekeeping(pump: UpdatePump, services: Services, stop: asyncio.Even
             await asyncio.wait_for(stop.wait(), HOUSEKEEPING_INTERVAL)
 
 
-async def _sweeper(services: Services, stop: asyncio.Event, wake: asyncio.Event) -> None:
+async def _sweeper(services: Services, stop: asyncio.Event, wake: asyncio.Event, owner: str = "local") -> None:
     """Fire passed deadlines every SWEEP_INTERVAL, at once on start (what fell due while the bot
-    was down), and at once when a unit's chat is lost."""
+    was down, or before this instance took over), and at once when a unit's chat is lost."""
     interval = services.settings.sweep_interval.after(0)
+    beaten: list[float] = []
     while not stop.is_set():
         wake.clear()
         try:
             fired = await deadlines.sweep(services)
             if fired:
                 log.info("deadlines fired: %d", fired)
+            await instances.beat(services.db, "sweep", owner, beaten)
         except Exception:
             log.exception("deadline sweep failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(_first(stop, wake), interval)
+
+
+async def _prepare(services: Services) -> None:
+    """The first start's registry, once even when several instances start together."""
+    while (held := await instances.try_hold(services.db, "setup")) is None:
+        await asyncio.sleep(0.2)
+    try:
+        async with work(services) as w:
+            await units_admin.prepare_registry(w)
+    finally:
+        await held.release()
 
 
 async def _first(*events: asyncio.Event) -> None:
@@ -262,37 +292,74 @@ async def run(
     bot = build_bot(settings)  # opens nothing yet
     grounds = await open_grounds(settings)
     app: Application | None = None
+    receiver: WebhookServer | None = None
+    ops: OpsServer | None = None
     try:
         if not await _identify(bot, stop):
             return
+        owner = instances.new_instance_id(settings.instance_id)
         sweep_now = asyncio.Event()
-        sender, services = connect(grounds, bot, sweep_now.set)
+        new_sender, relay, services = connect(grounds, bot, sweep_now.set, owner=owner)
         app = build_application(bot, services)
         await app.initialize()  # the bot is already initialised: no call to Telegram
-        async with work(services) as w:
-            await units_admin.prepare_registry(w)
+        await _prepare(services)
+        chat_leases = instances.ChatLeases(services.db, owner)
+        await chat_leases.start()
         pump = UpdatePump(
-            app, services.db, poll_timeout=settings.poll_timeout, max_concurrent=settings.max_concurrent_updates
+            app,
+            services.db,
+            chat_leases,
+            poll_timeout=settings.poll_timeout,
+            max_concurrent=settings.max_concurrent_updates,
         )
         await app.start()
         await publish_commands(app, services)
+
+        def duties() -> list[tuple[str, instances.Duty]]:
+            sender = new_sender()
+            return [
+                ("outbox", lambda over: instances.send_while_leading(sender, relay, over)),
+                ("housekeeping", lambda over: _housekeeping(pump, services, over)),
+                ("deadlines", lambda over: _sweeper(services, over, sweep_now, owner)),
+            ]
+
+        leadership = instances.Leadership(services.db, owner, duties)
+        if settings.ops_address is not None:  # /healthz, /readyz, /metrics (bot/ops.py)
+            ops = OpsServer(
+                services.db,
+                settings.ops_address,
+                instance=owner,
+                leading=leadership.leading.is_set,
+                sweep_interval_seconds=settings.sweep_interval.after(0),
+            )
+            await ops.start()
         tasks = [
-            asyncio.create_task(pump.run(), name="updates"),
-            asyncio.create_task(sender.run(), name="outbox"),
-            asyncio.create_task(_housekeeping(pump, services, stop), name="housekeeping"),
-            asyncio.create_task(_sweeper(services, stop, sweep_now), name="deadlines"),
+            asyncio.create_task(pump.attend(), name="unattended chats"),
+            asyncio.create_task(chat_leases.renew_forever(stop), name="chat leases"),
+            asyncio.create_task(leadership.run(stop), name="leadership"),
         ]
-        log.info("bot @%s is running", app.bot.username)
+        if settings.webhook_url:
+            receiver = WebhookServer(pump, settings)
+            await receiver.start()
+            await set_webhook(app, settings)
+        else:
+            await delete_webhook(app)
+            tasks.append(asyncio.create_task(pump.run(), name="updates"))
+        log.info("bot @%s is running (instance %s, %s)", app.bot.username, owner, _mode(settings))
         if on_ready:
             await on_ready(app)
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
         stop.set()
+        if receiver is not None:
+            await receiver.stop()  # no new updates; Telegram retries what it could not deliver
         await pump.stop()
-        await sender.stop()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(tasks[2]), 20.0)  # the leader's sender records its sends
         for task in tasks:
             task.cancel()
         results = await asyncio.gather(*tasks, return_exceptions=True)
+        await chat_leases.release_all()
         for task, result in zip(tasks, results, strict=True):
             if isinstance(result, InvalidToken):
                 raise FatalError(TOKEN_REJECTED)
@@ -301,10 +368,18 @@ async def run(
         if app.running:
             await app.stop()
     finally:
+        if receiver is not None:
+            await receiver.stop()
         if app is not None:
             if app.running:  # stopped by an error or a cancellation half-way through
                 await app.stop()
             await app.shutdown()  # nothing if it was never initialised
         await bot.shutdown()  # its HTTP sessions, also after a start-up that did not complete
+        if ops is not None:
+            await ops.stop()
         await grounds.db.close()
         log.info("bot stopped")
+
+
+def _mode(settings: Settings) -> str:
+    return f"webhook at {settings.webhook_listen}{settings.webhook_path}" if settings.webhook_url else "polling"

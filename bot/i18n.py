@@ -26,8 +26,9 @@ LANGUAGES = ("km", "en")
 DEFAULT_LANG = "km"  # most citizens; Telegram has no Khmer interface, so language_code rarely says km
 TIMEZONE = ZoneInfo("Asia/Phnom_Penh")
 
-# 24-hour times: Babel's Khmer patterns print AM/PM in Latin letters.
-_DATETIME_PATTERN = {"km": "d MMMM y HH:mm", "en": "d MMM y, HH:mm"}
+# 24-hour times: Babel's Khmer patterns print AM/PM in Latin letters. Khmer writes ម៉ោង ("hour")
+# before a time; without it the year and the hour run together (២០២៦ ១៦:០៧).
+_DATETIME_PATTERN = {"km": "d MMMM y 'ម៉ោង' HH:mm", "en": "d MMM y, HH:mm"}
 _DATE_PATTERN = {"km": "d MMMM y", "en": "d MMM y"}
 
 

@@ -28,7 +28,8 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -36,6 +37,7 @@ from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.domain.textsplit import TEXT_LIMIT
+from bot.metrics import MESSAGES_PARKED, MESSAGES_SENT
 from bot.ratelimit import ChatLimiters, TelegramLimits
 from bot.sendlog import SendLog
 from bot.sendparams import call_params
@@ -47,7 +49,11 @@ from db.repositories.outbox import OutboxRow
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 60.0
-SCAN_INTERVAL = 1.0
+# Rows queued by other instances (or processes) reach the sender only through this scan.
+SCAN_INTERVAL = 0.5
+# On PostgreSQL, ids are drawn when a row is inserted but become visible when its transaction commits,
+# so a row can appear below ids already scanned: the scan looks again at the ids of the last seconds.
+LATE_COMMIT_SECONDS = 10.0
 # "Edit to the same content" after a double tap or a retry: the message already says it.
 _HARMLESS = ("message is not modified",)
 
@@ -73,6 +79,7 @@ class OutboxSender:
         concurrency: int = 64,
         on_permanent_failure: PermanentFailureHook = _no_failure_hook,
         on_chat_migrated: MigrationHook = _no_migration_hook,
+        heartbeat: Callable[[], Awaitable[None]] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._bot = bot
@@ -82,10 +89,12 @@ class OutboxSender:
         self._on_permanent_failure = on_permanent_failure
         self._on_chat_migrated = on_chat_migrated
         self._clock = clock
+        self._heartbeat = heartbeat  # proof of life for the health check (bot/instances.py beat)
         self._log = SendLog(db, on_flushed=self._forget)
         self._wake = asyncio.Event()
         self._queues: dict[int, ChatQueue] = {}
         self._known: set[int] = set()  # row ids queued, in flight, or sent but not yet recorded
+        self._finished: dict[int, float] = {}  # row ids recorded as sent or parked lately, in order
         # Chats with something to send, by the priority of their next message. `_waiting`: until when
         # (a retry, a per-chat window), entries (when, tiebreak, chat_id), superseded ones skipped;
         # `_ready`: oldest message first, entries (row id, chat_id). While the overall notification
@@ -97,6 +106,7 @@ class OutboxSender:
         self._in_flight: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._scanned_up_to = 0
+        self._scan_marks: deque[tuple[float, int]] = deque()  # (when, scanned_up_to): the late-commit look
         self._last_scan = float("-inf")
         self._counter = itertools.count()
         self._stopping = False
@@ -121,6 +131,8 @@ class OutboxSender:
                 if self._clock() - self._last_scan >= SCAN_INTERVAL:
                     self._last_scan = self._clock()
                     await self._scan()
+                    if self._heartbeat is not None:
+                        await self._heartbeat()
                 self._dispatch_due()
                 await self._sleep_until_next()
         finally:
@@ -145,18 +157,28 @@ class OutboxSender:
         await self._log.flush()
 
     async def _remember_recent_sends(self) -> None:
-        """Count what an earlier run handed to Telegram in the last minute, so a restart (even after
-        kill -9 with requests in flight) cannot double a rate window."""
+        """Count what an earlier run, or the previous leader, handed to Telegram in the last minute,
+        so a restart or a fail-over (even after kill -9 with requests in flight) cannot double a
+        rate window. What the dead sender did in its last moments was perhaps not written yet (its
+        SendLog writes every 50 ms): if it was still sending, every window is treated as a little
+        fuller than recorded: the overall one full for a second, each group's by 3 messages."""
         wall, mono = time.time(), self._clock()
         async with self._db.read() as tx:
             recent = await outbox.attempted_since(tx, wall - 60.0)
         for chat_id, priority, at in recent:
             self._limiters.record(chat_id, priority == "notify", mono - (wall - at))
+        if recent and wall - recent[-1][2] < 2.0:
+            last = mono - (wall - recent[-1][2])
+            for chat_id in {chat_id for chat_id, _, _ in recent if chat_id < 0}:
+                for _ in range(3):
+                    self._limiters.record(chat_id, False, last)
+            for _ in range(self._limiters.limits.overall_notify[0].limit):
+                self._limiters.overall_notify.record(max(last, mono - 0.9))
 
     # --- scheduling -------------------------------------------------------------------------------
 
     def _add(self, row: OutboxRow) -> None:
-        if row.id in self._known:
+        if row.id in self._known or row.id in self._finished:
             return
         self._known.add(row.id)
         queue = self._queues.setdefault(row.chat_id, ChatQueue())
@@ -165,20 +187,52 @@ class OutboxSender:
             self._log.sent(superseded, None)
         self._schedule(row.chat_id, 0.0)
 
-    def _forget(self, row_ids: list[int]) -> None:
-        """Sent rows are recorded: a scan can no longer mistake them for pending ones."""
-        self._known.difference_update(row_ids)
+    def _forget(self, row_ids: Iterable[int]) -> None:
+        """Sent (or parked) rows are recorded: a scan can no longer mistake them for pending ones,
+        except a late-commit scan whose snapshot began before they were recorded (PostgreSQL): it
+        would still read them as pending, so they are remembered as finished for as long as that scan
+        looks back, and never queued again."""
+        now = self._clock()
+        for row_id in row_ids:
+            self._known.discard(row_id)
+            self._finished[row_id] = now
+        while self._finished:
+            oldest = next(iter(self._finished))
+            if self._finished[oldest] >= now - 2 * LATE_COMMIT_SECONDS:
+                break
+            del self._finished[oldest]
 
     async def _scan(self) -> None:
         while True:
             async with self._db.read() as tx:
                 rows = await outbox.pending_after(tx, self._scanned_up_to)
             if not rows:
-                return
+                break
             for row in rows:
                 self._scanned_up_to = max(self._scanned_up_to, row.id)
                 self._add(row)
             self._wake.set()
+        if self._db.dialect != "sqlite":  # SQLite's single writer commits ids in order
+            await self._scan_late_commits()
+
+    async def _scan_late_commits(self) -> None:
+        """Rows with ids below the scanned ones whose transactions committed later (several writers)."""
+        now = self._clock()
+        self._scan_marks.append((now, self._scanned_up_to))
+        while len(self._scan_marks) > 1 and self._scan_marks[1][0] < now - LATE_COMMIT_SECONDS:
+            self._scan_marks.popleft()
+        after, up_to = self._scan_marks[0][1], self._scanned_up_to
+        while after < up_to:
+            async with self._db.read() as tx:
+                rows = await outbox.pending_after(tx, after)
+            rows = [row for row in rows if row.id <= up_to]
+            if not rows:
+                return
+            for row in rows:
+                after = row.id
+                if row.id not in self._known and row.id not in self._finished:
+                    self._add(row)
+                    self._wake.set()
 
     def _schedule(self, chat_id: int, delay: float) -> None:
         """Look at the chat after `delay` (an earlier time replaces a later one)."""
@@ -301,6 +355,7 @@ class OutboxSender:
             message_id = result.get("message_id") if isinstance(result, dict) else None
             for done in (row, *run):  # a merged relay: every part is in that one message
                 self._log.sent(done, message_id)
+            MESSAGES_SENT.labels(method=row.method).inc()
             queue.pop_head()
             queue.discard(run)
             self._backing_off.discard(chat_id)
@@ -335,11 +390,12 @@ class OutboxSender:
         """`row` as it was sent (a merged relay: with the texts of `also`, parked with it); the hook
         hears of it once, with everything it carried."""
         log.error("outbox %s to %s parked: %s", row.id, row.chat_id, error)
+        MESSAGES_PARKED.labels(method=row.method).inc()
         async with self._db.transaction() as tx:
             for parked in (row, *also):
                 await outbox.mark_failed(tx, parked.id, error)
             await self._on_permanent_failure(tx, row, error)
-        self._known.difference_update(r.id for r in (row, *also))
+        self._forget(r.id for r in (row, *also))
 
     async def _migrate(self, old: int, new: int) -> None:
         log.warning("chat %s became supergroup %s: moving its queue", old, new)

@@ -1,18 +1,23 @@
 """Getting updates from Telegram without losing any, and handling many chats at once.
 
 python-telegram-bot's Updater confirms a batch of updates (by asking for the next offset) before
-handling it: a crash then loses everything fetched but not yet handled. Here every batch is first
-committed to the `inbox` table and only then confirmed; after a restart the unprocessed rows are
+handling it: a crash then loses everything fetched but not yet handled. Here every batch, polled
+(getUpdates) or received (webhook requests, bot/webhook.py), is first committed to the `inbox`
+table (`UpdatePump.store`) and only then confirmed; after a restart the unprocessed rows are
 handled first. The first write transaction of a handler marks its update processed atomically
-with its effects (db.database.current_update_id), so a crash can neither lose nor repeat it.
+with its effects (db.database UpdateMark), so a crash can neither lose nor repeat it.
 
 Handling: updates of one chat strictly in order (a conversation), different chats concurrently (a
-Bot API round trip takes ~100 ms; one at a time would cap the bot at ~10 updates a second).
+Bot API round trip takes ~100 ms; one at a time would cap the bot at ~10 updates a second). With
+several instances (bot/instances.py) a chat is handled by the holder of its lease: the store takes
+it in the same transaction; the holder, when its queue of the chat empties, handles what others
+stored meanwhile or releases the lease; `attend` adopts chats left without a live lease.
 
 Flooding: before anything is stored, each person's updates pass a token bucket (bot.domain.throttle,
 sized in the policy's [limits]). What a script sends beyond it is confirmed to Telegram but neither
 stored nor handled; the person is told once a minute, through the outbox, and the log counts the
-dropped updates (never their content).
+dropped updates (never their content). The bucket is per instance: behind a balancer spreading one
+person's updates over n instances, a person may send up to n times the limit.
 """
 
 from __future__ import annotations
@@ -30,13 +35,15 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application
 
+from bot import metrics
 from bot.domain.policy import Limits
 from bot.domain.throttle import Throttle
 from bot.i18n import N_
+from bot.instances import ChatLeases
 from bot.outgoing import OWN_LANE, Screen
 from bot.services.session import Services, Work
 from db.database import Database, Tx, UpdateMark, current_update
-from db.repositories import inbox, users
+from db.repositories import inbox, leases, users
 from db.repositories.inbox import InboxItem
 
 log = logging.getLogger(__name__)
@@ -44,6 +51,7 @@ log = logging.getLogger(__name__)
 # chat_member: who joins and leaves units' groups (Telegram sends it only if asked, to administrators).
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"]
 PRUNE_AFTER = 2 * 24 * 3600.0
+SCAN_EVERY = 1.0  # how soon a chat left by a killed instance (once its lease ran out) is taken over
 
 
 def chat_key(raw: dict[str, Any]) -> str:
@@ -92,10 +100,14 @@ def throttled_person(raw: dict[str, Any]) -> tuple[int, int | None] | None:
 
 
 class UpdatePump:
+    """Stores updates (from getUpdates here, or from webhook requests: bot/webhook.py) and hands
+    them to per-chat workers, under the chat leases of bot/instances.py."""
+
     def __init__(
         self,
         app: Application,
         db: Database,
+        leases: ChatLeases,
         *,
         poll_timeout: int = 25,
         max_concurrent: int = 256,
@@ -104,6 +116,7 @@ class UpdatePump:
     ) -> None:
         self._app = app
         self._db = db
+        self._leases = leases
         self._poll_timeout = poll_timeout
         self._services = app.bot_data.get("services")  # for the "too fast" notice (None: drop silently)
         self._throttle = throttle or _throttle_of(self._services)
@@ -114,10 +127,7 @@ class UpdatePump:
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
-        """Handle what an earlier run left, then poll until stopped."""
-        async with self._db.read() as tx:
-            for item in await inbox.pending(tx):
-                self._enqueue(item)
+        """Poll until stopped (what an earlier run left is found by `attend`)."""
         offset: int | None = None
         failures = 0
         while not self._stopping.is_set():
@@ -137,8 +147,34 @@ class UpdatePump:
                 await self._pause(failures)
                 continue
             if updates:
-                await self._store(updates)
+                await self.store(updates)
                 offset = max(u["update_id"] for u in updates) + 1
+
+    async def attend(self) -> None:
+        """Every SCAN_EVERY seconds (the first time at once: what an earlier run left), take the
+        chats whose updates wait without a live lease (a killed instance's, or a lost race) and
+        handle them."""
+        while not self._stopping.is_set():
+            try:
+                await self._adopt_unattended()
+            except Exception:
+                log.exception("could not look for unattended chats")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), SCAN_EVERY)
+
+    async def _adopt_unattended(self) -> None:
+        async with self._db.read() as tx:
+            keys = await leases.unattended_chats(tx, time.time(), self._leases.owner)
+        for key in keys:
+            if key in self._workers or self._stopping.is_set():
+                continue
+            async with self._db.transaction() as tx:
+                if not await leases.take(tx, [key], self._leases.owner, time.time(), self._leases.until()):
+                    continue
+                waiting = await inbox.pending_of_chat(tx, key)
+            if key not in self._workers:  # (a webhook request may have started one meanwhile)
+                for item in waiting:
+                    self._enqueue(item)
 
     async def _get_updates(self, offset: int | None) -> list[dict[str, Any]]:
         """The raw JSON, stored exactly as Telegram sent it (PTB's to_dict round trip drops e.g. an
@@ -152,7 +188,10 @@ class UpdatePump:
         )
         return list(result)
 
-    async def _store(self, updates: list[dict[str, Any]]) -> None:
+    async def store(self, updates: list[dict[str, Any]]) -> None:
+        """Store a batch durably (raises if the database fails: nothing may be confirmed then), take
+        the leases of its chats, and hand the new updates of the chats this instance now holds to
+        their workers (the holder of another chat finds them when its queue of it empties)."""
         items, too_fast = [], []
         now = self._clock()
         for raw in updates:
@@ -169,10 +208,17 @@ class UpdatePump:
             return
         async with self._db.transaction() as tx:
             fresh = await inbox.store(tx, items)
+            held = await self._take(tx, {item.chat_key for item in fresh})
             for user_id, chat_id in too_fast:
                 await self._tell_too_fast(tx, user_id, chat_id)
         for item in fresh:
-            self._enqueue(item)
+            if item.chat_key in held:
+                self._enqueue(item)
+
+    async def _take(self, tx: Tx, keys: set[str]) -> set[str]:
+        if not keys:
+            return set()
+        return await leases.take(tx, sorted(keys), self._leases.owner, time.time(), self._leases.until())
 
     async def _tell_too_fast(self, tx: Tx, user_id: int, chat_id: int | None) -> None:
         """The one notice of this period, in the chat the updates came from, queued like any answer."""
@@ -197,18 +243,43 @@ class UpdatePump:
         queue = self._queues[key]
         try:
             while queue:
-                item = queue[0]
-                async with self._slots:
-                    await self._handle(item)
-                queue.popleft()
+                while queue:
+                    if not self._leases.trusted:  # renewals are late: another instance may hold it by now
+                        log.warning("chat leases not renewed in time; leaving chat %s to the scanner", key)
+                        queue.clear()
+                        return
+                    item = queue[0]
+                    async with self._slots:
+                        await self._handle(item)
+                    queue.popleft()
+                if not self._stopping.is_set():
+                    rest = await self._rest_or_release(key)
+                    queued = {item.update_id for item in queue}  # stored here meanwhile: already queued
+                    queue.extend(item for item in rest if item.update_id not in queued)
         finally:
             self._workers.pop(key, None)
             if not queue:
                 self._queues.pop(key, None)
 
+    async def _rest_or_release(self, key: str) -> list[InboxItem]:
+        """The queue of a chat is empty: updates another instance stored meanwhile (it could not
+        take the lease from us), else the lease goes, so the next update's instance takes it."""
+        try:
+            async with self._db.transaction() as tx:
+                rest = await inbox.pending_of_chat(tx, key)
+                if rest:
+                    await leases.take(tx, [key], self._leases.owner, time.time(), self._leases.until())
+                else:
+                    await leases.release(tx, key, self._leases.owner)
+            return rest
+        except Exception:  # the lease runs out by itself; the scanner then takes the chat
+            log.exception("could not release the lease of chat %s", key)
+            return []
+
     async def _handle(self, item: InboxItem) -> None:
         mark = UpdateMark(item.update_id)
         token = current_update.set(mark)
+        started, update = time.perf_counter(), None
         try:
             update = Update.de_json(json.loads(item.payload), self._app.bot)
             await self._app.process_update(update)  # handler errors go to the error handler
@@ -219,6 +290,7 @@ class UpdatePump:
         if not mark.marked:  # handlers that changed nothing (or failed) must not run again after a restart
             async with self._db.transaction() as tx:
                 await inbox.mark_processed(tx, item.update_id)
+        metrics.observe_update(update, started)
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop polling; let the updates being handled finish (the rest wait in the inbox)."""

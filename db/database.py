@@ -1,35 +1,43 @@
-"""One SQLite connection, one transaction at a time.
+"""The database, whatever engine holds it: SQLite (embedded, the default) or PostgreSQL (several
+instances, one shared server).
 
-aiosqlite serializes statements on its worker thread but not transactions: two coroutines that
-interleave BEGIN…COMMIT on one connection corrupt each other's transaction. Every access therefore
-goes through `transaction()` or `read()`, which hold an asyncio lock. At ~0.1 ms per statement this
-is thousands of transactions a second, far above what the bot needs, and it keeps a single writer
-(SQLite before 3.51.3 has a WAL-reset bug with two writing connections).
+`open_database(url)` picks the backend from DATABASE_URL: db/sqlite.py (one connection, one
+transaction at a time) or db/postgres.py (a pool; transactions run concurrently). Both give the same
+surface: `transaction()` (a write transaction), `read()` (a consistent read-only snapshot), and a
+`Tx` with `execute/insert/executemany/fetchone/fetchall/fetchval/after_commit`. Rows answer
+`row["col"]`, `row[0]` and `dict(row)` on both.
 
-Repositories receive the `Tx` and use portable SQL (`?` placeholders, ON CONFLICT, no SQLite-only
-functions) so a PostgreSQL backend can implement the same `Tx` surface.
+Repositories receive the `Tx` and use portable SQL in SQLite's spelling (`?` placeholders, ON
+CONFLICT, no engine-only functions); db/dialect.py translates it for PostgreSQL. Where a
+read-then-write needs the row to stay as read (several writers on PostgreSQL), the repository
+appends `tx.for_update` (" FOR UPDATE" on PostgreSQL; nothing on SQLite, whose write transactions
+are serial anyway).
+
+Leadership (one instance runs the sender, the sweep): `await db.try_hold(name)` gives a `Held` or
+None: a PostgreSQL advisory lock on a connection of its own (the server frees it when that
+connection dies), or a process-local hold on SQLite.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
-import logging
 import os
 import sqlite3
 import stat
-import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import aiosqlite
+import asyncpg
 
-log = logging.getLogger(__name__)
-
-Row = sqlite3.Row
 Params = Sequence[Any] | dict[str, Any]
+Row = Any  # sqlite3.Row, or db.postgres.Row: both answer row["col"], row[0], dict(row)
+
+# A statement refused by a constraint (unique, foreign key, not null, the append-only triggers).
+IntegrityError: tuple[type[Exception], ...] = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
+# Only a unique key already taken (on SQLite, any constraint: it does not tell them apart by type).
+UniqueViolation: tuple[type[Exception], ...] = (sqlite3.IntegrityError, asyncpg.UniqueViolationError)
 
 
 def private_file(path: Path) -> None:
@@ -62,39 +70,46 @@ class UpdateMark:
 
 current_update: contextvars.ContextVar[UpdateMark | None] = contextvars.ContextVar("current_update", default=None)
 
+MARK_PROCESSED = "UPDATE inbox SET processed_at = ? WHERE update_id = ? AND processed_at IS NULL"
+
+
+class AlreadyHandled(Exception):
+    """Another instance marked this update processed first: this transaction's effects are rolled
+    back, so an update is acted on once even if two instances ever handle it at the same time."""
+
+
+class Held(Protocol):
+    """A name held by this process (leadership) until released or until its holder's connection dies."""
+
+    async def alive(self) -> bool: ...
+    async def release(self) -> None: ...
+
 
 class Tx:
-    """A running transaction (or read snapshot)."""
+    """A running transaction (or read snapshot). The backends implement the statements."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    dialect: str
+    for_update: str  # appended to a SELECT whose rows this transaction will change
+
+    def __init__(self) -> None:
         self._after_commit: list[Callable[[], None]] = []
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run a statement; returns the number of rows changed."""
-        cursor = await self._conn.execute(sql, params)
-        count = cursor.rowcount
-        await cursor.close()
-        return count
+        raise NotImplementedError
 
     async def insert(self, sql: str, params: Params = ()) -> int:
-        """Run an INSERT; returns the new row's id."""
-        cursor = await self._conn.execute(sql, params)
-        row_id = cursor.lastrowid
-        await cursor.close()
-        assert row_id is not None
-        return row_id
+        """Run an INSERT into a table with an `id` key; returns the new row's id."""
+        raise NotImplementedError
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._conn.executemany(sql, rows)
+        raise NotImplementedError
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        raise NotImplementedError
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        raise NotImplementedError
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
@@ -106,91 +121,47 @@ class Tx:
 
 
 class Database:
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self._conn = conn
-        self._lock = asyncio.Lock()
-        self.path = path
+    """The interface both backends implement."""
+
+    dialect: str
 
     @classmethod
     async def open(cls, path: Path, *, synchronous: str = "FULL") -> Database:
-        private_file(path)
-        conn = await aiosqlite.connect(path, isolation_level=None, timeout=10.0)
-        conn.row_factory = sqlite3.Row
-        # WAL: readers never block the writer. FULL: a complaint acknowledged to a citizen survives
-        # a power cut, not only a process crash; measured cheap enough (research §3.2).
-        for pragma in ("journal_mode=WAL", f"synchronous={synchronous}", "foreign_keys=ON", "busy_timeout=10000"):
-            await conn.execute(f"PRAGMA {pragma}")
-        return cls(conn, path)
+        """An SQLite database file (kept for callers that always mean a file: the sandbox, benches)."""
+        from db.sqlite import Database as SqliteDatabase
+
+        return await SqliteDatabase.open(path, synchronous=synchronous)
+
+    def transaction(self) -> AbstractAsyncContextManager[Tx]:
+        raise NotImplementedError
+
+    def read(self) -> AbstractAsyncContextManager[Tx]:
+        raise NotImplementedError
 
     async def close(self) -> None:
-        async with self._lock:
-            await self._conn.close()
+        raise NotImplementedError
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        async with self._lock:
-            tx = Tx(self._conn)
-            mark = current_update.get()
-            try:
-                await self._begin("BEGIN IMMEDIATE")
-                yield tx
-                if mark is not None and not mark.marked:
-                    await tx.execute(
-                        "UPDATE inbox SET processed_at = ? WHERE update_id = ? AND processed_at IS NULL",
-                        (time.time(), mark.update_id),
-                    )
-                await self._conn.execute("COMMIT")
-                if mark is not None:
-                    mark.marked = True
-            except BaseException:
-                await self._rollback()
-                raise
-        for callback in tx._after_commit:
-            callback()
-
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[Tx]:
-        """A consistent read snapshot; writes are not allowed here."""
-        async with self._lock:
-            try:
-                await self._begin("BEGIN")
-                yield Tx(self._conn)
-            finally:
-                await self._rollback()
-
-    async def _begin(self, statement: str) -> None:
-        if self._conn.in_transaction:  # left open by a cancellation at the wrong moment
-            await self._rollback()
-        await self._conn.execute(statement)
-
-    async def _rollback(self) -> None:
-        """Roll back, even when the task is being cancelled: a transaction left open would make the
-        connection refuse every later BEGIN. Issued unconditionally because a BEGIN cancelled while
-        waiting in aiosqlite's queue still runs later; the ROLLBACK queued behind it undoes it."""
-        try:
-            await asyncio.shield(self._conn.execute("ROLLBACK"))
-        except sqlite3.OperationalError as error:
-            if "no transaction is active" not in str(error):
-                raise
-
-    async def executescript(self, script: str) -> None:
-        async with self._lock:
-            await self._conn.executescript(script)
+    async def try_hold(self, name: str) -> Held | None:
+        raise NotImplementedError
 
     async def backup_to(self, target: Path) -> None:
-        """A consistent copy of the live database (VACUUM INTO), checked before it replaces target.
-        The copy is as private as the database: 0600, in a folder created 0700."""
-        partial = target.with_suffix(target.suffix + ".partial")
-        partial.unlink(missing_ok=True)
-        private_file(partial)  # VACUUM INTO writes into an existing empty file, keeping its mode
-        async with self._lock:
-            await self._conn.execute("VACUUM INTO ?", (str(partial),))
-        check = sqlite3.connect(partial)
-        try:
-            result = check.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            check.close()
-        if result != "ok":
-            partial.unlink(missing_ok=True)
-            raise RuntimeError(f"backup failed its integrity check: {result}")
-        partial.replace(target)
+        """A consistent, checked copy of the whole database in `target` (0600)."""
+        raise NotImplementedError
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+def sqlite_path(url_or_path: str | Path) -> Path:
+    text = str(url_or_path)
+    return Path(text.removeprefix("sqlite:///")) if text.startswith("sqlite:///") else Path(text)
+
+
+async def open_database(url_or_path: str | Path, **options: Any) -> Database:
+    """`postgresql://…` (or `postgres://…`): PostgreSQL; `sqlite:///…` or a path: an SQLite file."""
+    if isinstance(url_or_path, str) and is_postgres_url(url_or_path):
+        from db.postgres import Database as PostgresDatabase
+
+        return await PostgresDatabase.open(url_or_path, **options)
+    return await Database.open(sqlite_path(url_or_path), **options)

@@ -1,4 +1,10 @@
-"""Schema migrations: numbered SQL files applied once each, in order, each in one transaction."""
+"""Schema migrations: numbered SQL files applied once each, in order, each in one transaction.
+
+One set of files for both engines, written in SQLite's spelling; db/dialect.py keeps each engine's
+blocks and translates the types for PostgreSQL. Two instances starting at once must not both apply
+a migration: on PostgreSQL each migration's transaction first takes an advisory lock and then looks
+again whether the migration is still to do; on SQLite BEGIN IMMEDIATE already lets one writer in.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,14 @@ import re
 import time
 from pathlib import Path
 
-from db.database import Database
+from db.database import Database, Tx
+from db.dialect import POSTGRESQL, select_blocks, split_statements, translate_ddl
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+MIGRATION_LOCK = 0x6D6967726174  # pg_advisory_xact_lock key: "migrat"
 
 
 def available() -> list[tuple[int, Path]]:
@@ -25,28 +33,25 @@ def available() -> list[tuple[int, Path]]:
     return found
 
 
-def _statements(script: str) -> list[str]:
-    """Split a migration into statements: at each ';', except inside a trigger's BEGIN … END."""
-    without_comments = "\n".join(line.split("--", 1)[0] for line in script.splitlines())
-    statements, current = [], ""
-    for chunk in without_comments.split(";"):
-        current += chunk
-        opened = len(re.findall(r"\bBEGIN\b", current, re.IGNORECASE))
-        closed = len(re.findall(r"\bEND\b", current, re.IGNORECASE))
-        if opened > closed:
-            current += ";"
-            continue
-        if current.strip():
-            statements.append(current.strip())
-        current = ""
-    return statements
+def statements(script: str, dialect: str) -> list[str]:
+    """A migration file's statements as `dialect` runs them."""
+    return [translate_ddl(s, dialect) for s in split_statements(select_blocks(script, dialect))]
+
+
+async def _serialise(tx: Tx) -> None:
+    if tx.dialect == POSTGRESQL:  # held until this transaction ends
+        await tx.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
 
 
 async def migrate(db: Database) -> list[int]:
     """Apply pending migrations; returns the versions applied."""
     async with db.transaction() as tx:
+        await _serialise(tx)
         await tx.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
+            translate_ddl(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)",
+                db.dialect,
+            )
         )
     async with db.read() as tx:
         done = {row[0] for row in await tx.fetchall("SELECT version FROM schema_migrations")}
@@ -55,7 +60,10 @@ async def migrate(db: Database) -> list[int]:
         if version in done:
             continue
         async with db.transaction() as tx:
-            for statement in _statements(path.read_text(encoding="utf-8")):
+            await _serialise(tx)
+            if await tx.fetchval("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)):
+                continue  # another instance applied it while this one waited
+            for statement in statements(path.read_text(encoding="utf-8"), db.dialect):
                 await tx.execute(statement)
             await tx.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", (version, time.time())

@@ -103,7 +103,15 @@ def evidence_of(message: Message) -> Evidence | None:
         file_name=getattr(media, "file_name", None),
         file_size=media.file_size,
         mime_type=getattr(media, "mime_type", None),
+        duration=_seconds(getattr(media, "duration", None)),
     )
+
+
+def _seconds(duration: object) -> int | None:
+    """PTB gives durations as timedelta (or int seconds, depending on PTB_TIMEDELTA)."""
+    if duration is None:
+        return None
+    return int(duration.total_seconds()) if hasattr(duration, "total_seconds") else int(duration)
 
 
 async def _answer_to_police(s: Session, message: Message) -> bool:

@@ -10,11 +10,14 @@ the sandbox shows the same bot a ministry would run.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from bot.domain.places import Gazetteer
+from bot.domain.units import Unit, default_registry
 from bot.i18n import Translator
 from sandbox.fake_telegram import FakeTelegram
 from sandbox.fake_telegram.actors import FakeGroup, FakeUser
@@ -23,16 +26,29 @@ from sandbox.fake_telegram.models import Message
 # Sangkat Sla Kram, Krong Siem Reab, Siem Reab province: a post with its whole chain above it.
 PROVINCE, DISTRICT, POST, MINISTRY = "17", "1710", "171001", "KH"
 CHAIN = (POST, DISTRICT, PROVINCE, MINISTRY)
-GROUP_TITLES = {
-    POST: "ប៉ុស្តិ៍នគរបាលរដ្ឋបាលសង្កាត់ស្លក្រាម · Sla Kram police post",
-    DISTRICT: "អធិការដ្ឋាននគរបាលក្រុងសៀមរាប · Siem Reab town inspectorate",
-    PROVINCE: "ស្នងការដ្ឋាននគរបាលខេត្តសៀមរាប · Siem Reab provincial police",
-    MINISTRY: "ក្រុមការងារក្រសួងមហាផ្ទៃ · Ministry working group",
-}
 OFFICER_NAMES = {POST: "Dara", DISTRICT: "Vicheka", PROVINCE: "Sophal", MINISTRY: "Chanthou"}
 # Short enough to watch an escalation during a demo; each can be overridden in the environment.
 DEMO_DEADLINES = {"ACK_DEADLINE": "3m", "RESOLVE_DEADLINE": "15m", "ESCALATION_STEP": "3m", "SWEEP_INTERVAL": "10s"}
 STEP_TIMEOUT = 30.0
+
+
+@functools.cache
+def chain_units() -> dict[str, Unit]:
+    """The demo's units as the bot knows them (its own registry, built from the gazetteer), so that
+    the groups' titles, the page and the start-up text call each unit what the bot calls it."""
+    registry = default_registry(Gazetteer.load())
+    return {code: registry.units[code] for code in CHAIN}
+
+
+def group_title(code: str) -> str:
+    """A Telegram group has one title for everyone: the unit's Khmer name, then its English one."""
+    unit = chain_units()[code]
+    return f"{unit.name_km} · {unit.name_en}"
+
+
+def unit_named(t: Translator, code: str) -> str:
+    """A unit in running text, as the bot writes it (bot/views/units.py unit_label, without bold)."""
+    return f"{chain_units()[code].name(t.lang)} ({code})"
 
 
 @dataclass
@@ -83,7 +99,7 @@ async def stage(fake: FakeTelegram, admin: FakeUser, citizen: FakeUser, supervis
     groups: dict[str, FakeGroup] = {}
     for code in CHAIN:
         members = [admin, officers[code]] + ([supervisor] if code != MINISTRY else [])
-        group = fake.group(GROUP_TITLES[code], supergroup=True, members=members)
+        group = fake.group(group_title(code), supergroup=True, members=members)
         # /bind needs the bot to be an administrator allowed to ban users: the admin promotes it first.
         group.set_bot_status("administrator", by=admin)
         group.send(admin, f"/bind {code}")
@@ -111,17 +127,18 @@ def describe(cast: Cast, fake: FakeTelegram, deadlines: dict[str, str], t: Trans
             "Citizen: %(name)s (private chat with the bot; press Start, then file a complaint).",
             name=name[cast.citizen],
         ),
-        t("Police post %(code)s (Sangkat Sla Kram): officer %(name)s in its group.", code=POST, name=officer[POST]),
-        t("District %(code)s (Krong Siem Reab): officer %(name)s.", code=DISTRICT, name=officer[DISTRICT]),
+        t("%(unit)s: officer %(name)s in its group.", unit=unit_named(t, POST), name=officer[POST]),
+        t("%(unit)s: officer %(name)s.", unit=unit_named(t, DISTRICT), name=officer[DISTRICT]),
         t(
-            "Province %(code)s (Siem Reab): officer %(name)s; supervisor %(supervisor)s "
+            "%(unit)s: officer %(name)s; supervisor %(supervisor)s "
             "(scope: the province; try /status, /overdue, /stats, /export).",
-            code=PROVINCE,
+            unit=unit_named(t, PROVINCE),
             name=officer[PROVINCE],
             supervisor=name[cast.supervisor],
         ),
         t(
-            "Ministry working group (KH): officer %(name)s; it hears of every missed deadline.",
+            "%(unit)s: officer %(name)s; it hears of every missed deadline.",
+            unit=unit_named(t, MINISTRY),
             name=officer[MINISTRY],
         ),
         t("File the complaint in Sangkat Sla Kram (Siemreap → Siem Reab → Sla Kram) to reach the post."),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,27 @@ from sandbox.fake_telegram import FakeTelegram
 from sandbox.fake_telegram.actors import FakeUser
 from sandbox.fake_telegram.fake import WAIT
 from sandbox.fake_telegram.models import Message
+from tests import dbaccess
+
+# The sandbox keeps its own SQLite file whatever the tests use: its tests (and the browser's, which
+# drive it) are about that file, and run in the SQLite pass only.
+SQLITE_ONLY_PATHS = ("tests/browser/", "tests/test_sandbox.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not dbaccess.ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="the sandbox runs on its own SQLite file (the SQLite pass tests it)")
+    for item in items:
+        if any(part in item.nodeid for part in SQLITE_ONLY_PATHS):
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _postgres_databases() -> object:
+    """On the PostgreSQL pass, each test's databases are dropped when it ends."""
+    yield
+    dbaccess.drop_created()
 
 
 @pytest.fixture
@@ -36,7 +56,7 @@ def bot_settings(fake: FakeTelegram, db_path: Path, **extra: str) -> Settings:
     env = {
         "BOT_TOKEN": fake.token,
         "TELEGRAM_API_URL": fake.url,
-        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DATABASE_URL": dbaccess.url_for(db_path),  # the file, or a fresh PostgreSQL database (TEST_DATABASE_URL)
         "POLL_TIMEOUT": "1",
         **extra,
     }
@@ -48,19 +68,16 @@ class RunningBot:
     settings: Settings
     stop_event: asyncio.Event
     task: asyncio.Task[None]
+    # Names the database (tests/dbaccess.py): the SQLite file, or its PostgreSQL twin.
+    db_path: Path | None = None
 
-    @property
-    def db_path(self) -> Path:
-        return self.settings.database_path
+    def __post_init__(self) -> None:
+        if self.db_path is None:
+            self.db_path = self.settings.database_path
 
-    def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: tuple = ()) -> list:
         """Read the bot's database directly (a separate read-only connection)."""
-        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
-        conn.row_factory = sqlite3.Row
-        try:
-            return conn.execute(sql, params).fetchall()
-        finally:
-            conn.close()
+        return dbaccess.query(self.db_path, sql, params)
 
     async def stop(self) -> None:
         self.stop_event.set()
@@ -80,7 +97,7 @@ async def start_bot(fake: FakeTelegram, db_path: Path, **extra: str) -> RunningB
     if task in done:
         task.result()  # raise the start-up error
     await fake.wait_until_polling()
-    return RunningBot(settings, stop, task)
+    return RunningBot(settings, stop, task, db_path)
 
 
 @pytest.fixture

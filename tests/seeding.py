@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 from bot.domain import tracking
 from bot.domain.units import Level, Registry
 from db.repositories import daily
+from tests import dbaccess
 
 CATEGORIES = (
     "drugs",
@@ -63,7 +63,7 @@ def seed(
     rng = random.Random(seed_value)
     now = now if now is not None else shape.end
     posts = posts or [u.code for u in registry.units.values() if u.level == Level.POST]
-    conn = sqlite3.connect(db_path, timeout=60)  # the bot may be writing too
+    conn = dbaccess.connect(db_path, timeout=60)  # the bot may be writing too
     try:
         numbers = _numbers(shape.citizen_base)
         batch, users, due_rows, events = [], [], [], []
@@ -135,7 +135,8 @@ def seed(
                     (first_id + i, "acknowledge" if status == "submitted" else "resolve", 0, post, due, created)
                 )
         conn.executemany(
-            "INSERT OR IGNORE INTO users (user_id, lang, created_at, updated_at) VALUES (?, ?, ?, ?)", users
+            "INSERT INTO users (user_id, lang, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            users,
         )
         conn.executemany(
             "INSERT INTO complaints (tracking_no, citizen_id, draft_seq, category, province_code, district_code, "

@@ -106,6 +106,8 @@ async def file_complaint(
     category: str = "drugs",
     commune: str = POST,
     text: str = "Drugs are sold at night.",
+    more_text: tuple[str, ...] = (),  # further messages of the account
+    spoken: tuple[int, ...] = (),  # voice messages telling what happened, by length in seconds
     share_phone: bool = False,
     evidence: tuple[str, ...] = (),
     location: tuple[float, float] | None = None,
@@ -116,24 +118,31 @@ async def file_complaint(
     await chat.press(menu, "m:new")
     categories = await fake.wait_for_message(chat.chat_id, has_button(f":cat:{category}"))
     await chat.press(categories, next(d for _, d in categories.buttons() if d.endswith(f":cat:{category}")))
-    picker = await fake.wait_for_message(chat.chat_id, has_button(":place:17"))
-    if location:
-        chat.user.tap("📍 Send my location", location=location)
-        await chat.reply("Location saved")
+    # The category's question is edited into the place's, a level at a time.
+    picker = await chat.edited(categories, has_button(":place:17"))
     for code in (commune[:2], commune[:4], commune):
         current = fake.message(chat.chat_id, picker.message_id)
         await chat.press(current, next(d for _, d in current.buttons() if d.endswith(f":place:{code}")))
         if code != commune:
             await fake.wait_for_edit(chat.chat_id, picker.message_id)
     await fake.wait_for_message(chat.chat_id, is_description_prompt)
-    await chat.say(text, expect="Saved")
+    if location:  # offered on the description step's keyboard
+        chat.user.tap("📍 Send my location", location=location)
+        await chat.reply("Location saved")
+    if text:
+        await chat.say(text, expect="Saved")
+    for part in more_text:
+        await chat.say(part, expect="Saved")
+    for seconds in spoken:
+        chat.user.send_voice(duration=seconds)
+        await chat.reply("Saved your voice message")
     await chat.say("✅ Done", expect="Evidence")
     for kind in evidence:
         getattr(chat.user, f"send_{kind}")()
         await chat.reply("Saved")
     await chat.say("✅ Done" if evidence else "⏭ Skip", expect="reach you")
     if share_phone:
-        await chat.say("012 345 678", expect="+855")
+        await chat.say("012 345 678", expect="012 345 678")
     else:
         await chat.say("🙈 Stay anonymous", expect="anonymous")
     review = await chat.reply("Please check your complaint")

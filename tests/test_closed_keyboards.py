@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 
 from bot.domain import tracking
 from bot.i18n import Catalogs
 from sandbox.fake_telegram.models import Message
+from tests import dbaccess
 from tests.conftest import Conversation, RunningBot
 from tests.test_intake_flow import choose_language, has_button, is_description_prompt, to_review
 
 STALE = "This button belongs to an earlier message and no longer works."
+EARLIER_STEP = "This button belongs to an earlier step and no longer works."  # on the live screen, a step ago
 
 
 async def closed(chat: Conversation, message: Message) -> Message:
@@ -95,15 +96,15 @@ async def test_each_choice_keeps_its_answer_whether_pressed_or_typed(bot, fake, 
     await chat.press(menu, "m:new")
     categories = await fake.wait_for_message(chat.chat_id, has_button("n:1:cat:drugs"))
     await chat.press(categories, "n:1:cat:drugs")
-    answered = await closed(chat, categories)
-    assert answered.plain_text == "✅ Category: Drugs"
-    await press_stale(bot, chat, answered, "n:1:cat:gambling")
+    # Pressed: the question is edited into the next one, which shows the answer above it.
+    provinces = await chat.edited(categories, has_button("n:1:place:21"))
+    assert provinces.plain_text.startswith("✅ Category: Drugs\n\n")
+    await press_stale(bot, chat, provinces, "n:1:cat:gambling", EARLIER_STEP)
 
-    provinces = await fake.wait_for_message(chat.chat_id, has_button("n:1:place:21"))
     chat.user.send("Takeo")  # typed: the list shows the answer, the districts come below
     districts = await fake.wait_for_message(chat.chat_id, has_button("n:1:place:2101"))
     assert districts.message_id != provinces.message_id
-    assert (await closed(chat, provinces)).plain_text == "✅ Place: Takeo"
+    assert (await closed(chat, provinces)).plain_text == "✅ Category: Drugs\n✅ Place: Takeo"
     await press_stale(bot, chat, provinces, "n:1:place:17")
     assert draft_of(bot)["province"] == "21" and draft_of(bot)["step"] == "district"
 
@@ -113,7 +114,7 @@ async def test_each_choice_keeps_its_answer_whether_pressed_or_typed(bot, fake, 
     await chat.press(communes, commune)
     await fake.wait_for_message(chat.chat_id, is_description_prompt)
     place = await closed(chat, communes)
-    assert place.plain_text.startswith("✅ Place: ") and place.plain_text.endswith("Takeo")
+    assert place.plain_text.startswith("✅ Category: Drugs\n✅ Place: ") and place.plain_text.endswith("Takeo")
     await press_stale(bot, chat, place, "n:1:back")
     assert draft_of(bot)["step"] == "description"
 
@@ -124,9 +125,10 @@ async def test_a_commune_typed_at_the_province_step_closes_the_list_with_it(bot,
     await chat.press(menu, "m:new")
     categories = await fake.wait_for_message(chat.chat_id, has_button("n:1:cat:drugs"))
     await chat.press(categories, "n:1:cat:drugs")
-    provinces = await fake.wait_for_message(chat.chat_id, has_button("n:1:place:17"))
+    provinces = await chat.edited(categories, has_button("n:1:place:17"))
     await chat.say("Svay Dankum", expect="What happened?")
-    assert (await closed(chat, provinces)).plain_text == "✅ Place: Svay Dankum, Siem Reab, Siemreap"
+    closed_list = await closed(chat, provinces)
+    assert closed_list.plain_text == "✅ Category: Drugs\n✅ Place: Svay Dankum, Siem Reab, Siemreap"
     await press_stale(bot, chat, provinces, "n:1:place:17")
 
 
@@ -136,11 +138,12 @@ async def test_several_matches_take_over_from_the_list(bot, fake, citizen):
     await chat.press(menu, "m:new")
     categories = await fake.wait_for_message(chat.chat_id, has_button("n:1:cat:theft"))
     await chat.press(categories, "n:1:cat:theft")
-    provinces = await fake.wait_for_message(chat.chat_id, has_button("n:1:place:17"))
+    provinces = await chat.edited(categories, has_button("n:1:place:17"))
     await chat.say("Atlantis", expect="No place called")
     assert chat.current(provinces).buttons()  # "choose from the list above": it still works
     choices = await chat.say("Samraong", expect="Several places match")
-    assert "Choose the province" in (await closed(chat, provinces)).plain_text
+    # The list keeps the category chosen; the matches below, which do not show it, answer the place only.
+    assert (await closed(chat, provinces)).plain_text == "✅ Category: Theft or robbery"
     await press_stale(bot, chat, provinces, "n:1:place:17")
     await chat.press(choices, next(d for _, d in choices.buttons() if d.endswith(":place:010505")))
     await chat.reply("What happened?")
@@ -275,9 +278,10 @@ async def test_a_forget_question_left_unanswered_forgets_nobody(bot, fake, citiz
 async def test_after_an_upgrade_the_first_press_makes_its_message_the_live_screen(bot, fake, citizen):
     chat = citizen(language_code="en")
     menu = await choose_language(chat)
+
     # A chat from before screens were recorded: no row says which message is live.
     def forget_screens() -> None:
-        db = sqlite3.connect(bot.db_path, timeout=10)
+        db = dbaccess.connect(bot.db_path, timeout=10)
         try:
             with db:
                 db.execute("DELETE FROM live_screens")

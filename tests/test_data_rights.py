@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import time
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from bot.app import build_services
 from bot.domain import tracking
 from bot.services import retention
+from tests import dbaccess
 from tests.conftest import start_bot
 from tests.stations import POST, file_complaint, make_world
 from tests.test_handling import answer_prompt, press
@@ -21,7 +21,7 @@ DAY = 86400.0
 
 def copy_as_open(db_path, number: str) -> str:
     fresh = tracking.generate()
-    conn = sqlite3.connect(db_path)
+    conn = dbaccess.connect(db_path)
     try:
         with conn:
             conn.execute(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from bot.outgoing import Screen
-from db.database import Database
 from db.repositories import outbox
+from tests import dbaccess
 
 
 async def queue(bot, groups, label: str) -> None:
-    db = await Database.open(bot.db_path)
+    db = await dbaccess.open_db(bot.db_path)
     try:
         async with db.transaction() as tx:
             for i, group in enumerate(groups):

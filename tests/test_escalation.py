@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain import tracking
+from tests import dbaccess
 from tests.conftest import start_bot
 from tests.stations import DISTRICT, POST, PROVINCE, file_complaint, make_world
 
@@ -238,7 +238,7 @@ async def test_each_supervising_group_gets_one_daily_summary_at_the_hour(world, 
 
     # The clock reaches the summary hour (08:00 in Phnom Penh by the policy file).
     def reach_the_hour() -> None:
-        with sqlite3.connect(world.bot.db_path, timeout=30) as conn:
+        with dbaccess.connect(world.bot.db_path, timeout=30) as conn:
             conn.execute("UPDATE schedules SET due_at = ? WHERE name = 'daily_summary'", (time.time() - 1,))
 
     await asyncio.to_thread(reach_the_hour)  # the bot, on this event loop, may be mid-write

@@ -57,7 +57,7 @@ async def at_evidence_step(chat: Conversation):
     await chat.press(menu, "m:new")
     categories = await fake.wait_for_message(chat.chat_id, has_button(":cat:theft"))
     await chat.press(categories, next(d for _, d in categories.buttons() if d.endswith(":cat:theft")))
-    picker = await fake.wait_for_message(chat.chat_id, has_button(":place:17"))
+    picker = await chat.edited(categories, has_button(":place:17"))  # the category question becomes the picker
     for code in (POST[:2], POST[:4], POST):
         current = fake.message(chat.chat_id, picker.message_id)
         await chat.press(current, next(d for _, d in current.buttons() if d.endswith(f":place:{code}")))

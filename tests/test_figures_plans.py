@@ -10,11 +10,16 @@ import pytest
 
 from bot.domain.places import Gazetteer
 from bot.domain.units import default_registry
-from db.database import Database, Tx
+from db.database import Database
 from db.migrate import migrate
 from db.repositories import deadlines, figures, units
 from db.repositories.figures import Scope
+from db.sqlite import Tx  # the SQLite backend's: EXPLAIN QUERY PLAN is SQLite's
+from tests.dbaccess import ON_POSTGRES
 from tests.seeding import Shape, seed
+
+# SQLite's query plans (EXPLAIN QUERY PLAN); PostgreSQL's are measured by bench/scale.py.
+pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="about SQLite's query plans (the PostgreSQL pass skips it)")
 
 
 class PlanRecorder(Tx):

@@ -13,6 +13,7 @@ from bot.domain.throttle import Throttle
 from bot.outgoing import RELAY
 from bot.sendqueue import ChatQueue, for_telegram, merged
 from db.repositories.outbox import OutboxRow
+from tests import dbaccess
 from tests.conftest import Conversation
 from tests.stations import POST, file_complaint, make_world
 from tests.test_handling import answer_prompt, press
@@ -179,7 +180,7 @@ async def to_review_at_the_post(chat: Conversation, patience: float = 5.0):
     chat.user.press(menu, "m:new")
     categories = await fake.wait_for_message(chat.chat_id, has_button(":cat:drugs"), timeout=patience)
     chat.user.press(categories, next(d for _, d in categories.buttons() if d.endswith(":cat:drugs")))
-    picker = await fake.wait_for_message(chat.chat_id, has_button(":place:17"), timeout=patience)
+    picker = await fake.wait_for_edit(chat.chat_id, categories.message_id, has_button(":place:17"), timeout=patience)
     for code in (POST[:2], POST[:4], POST):
         current = await fake.wait_for(
             lambda c=code: (m := fake.message(chat.chat_id, picker.message_id)) and has_button(f":place:{c}")(m) and m,
@@ -255,7 +256,7 @@ async def test_waiting_card_refreshes_become_one_edit(world, citizen):
 
     refreshes = world.query(
         "SELECT state, message_id FROM outbox WHERE method = 'editMessageText' AND chat_id = ? AND id > "
-        "(SELECT id FROM outbox WHERE payload LIKE '%detail number 0%')",
+        "(SELECT MIN(id) FROM outbox WHERE payload LIKE '%detail number 0%')",
         (group.id,),
     )
     assert len(refreshes) == 5 and {r["state"] for r in refreshes} == {"sent"}
@@ -326,10 +327,9 @@ async def test_a_citizen_over_the_open_cap_is_told_kindly_and_nothing_is_filed(f
 def filed_today(db_path, citizen_id: int) -> str:
     """A complaint the citizen filed earlier today, written in a thread like other test seeding (a
     second intake right after a first one waits ~30 s for Telegram's per-chat window)."""
-    import sqlite3
 
     number, now = tracking.generate(), time.time()
-    conn = sqlite3.connect(db_path)
+    conn = dbaccess.connect(db_path)
     try:
         with conn:
             conn.execute(

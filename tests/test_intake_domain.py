@@ -91,6 +91,18 @@ def test_description_needs_letters_and_respects_the_limit():
     with pytest.raises(IntakeError) as error:
         intake.add_description(full, "one more")
     assert error.value.reason == "description_too_long" and error.value.details["left"] == 0
+    assert intake.fit_description(full, "one more") == ("", len("one more"))
+
+
+def test_a_long_message_is_kept_as_far_as_it_fits_cut_at_a_word():
+    at_description = intake.choose_place(intake.choose_category(Draft(), "drugs", KEYS), "171001", COMMUNE_PATH)
+    nearly = intake.add_description(at_description, "x" * (intake.DESCRIPTION_MAX_CHARS - 52))
+    kept, cut = intake.fit_description(nearly, "first second third fourth fifth sixth seventh eighth")  # 50 of room
+    assert (kept, cut) == ("first second third fourth fifth sixth seventh", len(" eighth"))
+    assert len(intake.add_description(nearly, kept).description_text) <= intake.DESCRIPTION_MAX_CHARS
+    almost_full = intake.add_description(at_description, "x" * (intake.DESCRIPTION_MAX_CHARS - 30))
+    assert intake.fit_description(almost_full, "a few more words") == ("a few more words", 0)  # it fits
+    assert intake.fit_description(almost_full, "a few more words " * 3) == ("", len("a few more words " * 3) - 1)
 
 
 def test_evidence_limit_and_duplicates():

@@ -14,6 +14,7 @@ from db.database import Database
 from db.migrate import migrate
 from db.repositories import messages, outbox
 from db.repositories import retention as retention_rows
+from tests import dbaccess
 from tests.conftest import start_bot
 from tests.stations import POST, file_complaint, make_world
 from tests.test_handling import answer_prompt, press
@@ -132,7 +133,7 @@ async def test_forget_removes_the_links_of_the_citizens_messages_to_a_forgotten_
 
 @pytest.fixture
 async def db(tmp_path):
-    database = await Database.open(tmp_path / "bot.sqlite3")
+    database = await dbaccess.open_db(tmp_path / "bot.sqlite3")
     await migrate(database)
     yield database
     await database.close()

@@ -10,7 +10,7 @@ import pytest
 
 from bot.domain.places import Gazetteer
 from bot.services import units_io
-from db.database import Database
+from tests import dbaccess
 from tests.stations import DISTRICT, POST, file_complaint, make_world
 from tests.test_escalation import FAST, escalation_cards
 from tests.test_handling import press
@@ -33,7 +33,7 @@ def rename_units(db_path, names: dict[str, str], tmp_path) -> None:
     """What the ministry does: export the units, edit names in a spreadsheet, import (bot running)."""
 
     async def edit() -> None:
-        db = await Database.open(db_path)
+        db = await dbaccess.open_db(db_path)
         try:
             exported = tmp_path / "units.csv"
             await units_io.export_to(db, exported)

@@ -20,5 +20,18 @@ def test_shared_contact_numbers_come_without_plus_and_may_be_foreign():
     assert phone.parse_shared("66812345678") == "+66812345678"  # Thai, not +855 66…
 
 
-def test_display_is_international():
-    assert phone.display("+85512345678") == "+855 12 345 678"
+def test_display_as_cambodians_write_numbers():
+    assert phone.display("+85512345678") == "012 345 678"  # dialled at home, and tappable
+    assert phone.display("+85523123456") == "023 123 456"
+    assert phone.display("+66812345678") == "+66 81 234 5678"  # foreign numbers keep their country
+
+
+def test_citizen_sees_the_number_back_in_their_own_digits():
+    from bot.domain.intake import ContactMode, Draft
+    from bot.i18n import Catalogs
+    from bot.views.intake import contact_answer
+
+    catalogs = Catalogs.load()
+    draft = Draft(contact_mode=ContactMode.TYPED, phone="+85512345678")
+    assert "០១២ ៣៤៥ ៦៧៨" in contact_answer(catalogs.get("km"), draft).text
+    assert "012 345 678" in contact_answer(catalogs.get("en"), draft).text

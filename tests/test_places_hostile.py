@@ -92,9 +92,9 @@ class _Counting:
             counter.normalized_chars += len(word)
             return word_key(word)
 
-        def counting_parse_query(query: object) -> object:
+        def counting_parse_query(query: object, expanded: object = None) -> object:
             counter.searches += 1
-            return parse_query(query)  # type: ignore[arg-type]
+            return parse_query(query, expanded)  # type: ignore[arg-type]
 
         class CountingMatcher(difflib.SequenceMatcher):
             def real_quick_ratio(self) -> float:

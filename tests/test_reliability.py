@@ -7,8 +7,8 @@ import json
 import time
 
 from bot.outgoing import Screen
-from db.database import Database
 from db.repositories import outbox
+from tests import dbaccess
 from tests.conftest import start_bot
 from tests.test_intake_flow import to_description, to_review
 
@@ -103,7 +103,7 @@ async def test_server_errors_are_retried_and_bad_requests_are_parked(bot, fake, 
         expect="Saved",
     )
     # A message Telegram refuses for good is parked with the reason, and later ones still go out.
-    db = await Database.open(bot.db_path)
+    db = await dbaccess.open_db(bot.db_path)
     try:
         async with db.transaction() as tx:
             await outbox.add(tx, Screen("<b>broken").send(chat.chat_id))
@@ -121,7 +121,7 @@ async def test_a_group_upgraded_to_a_supergroup_gets_its_messages_at_the_new_id(
     group = fake.group("Post 171001", members=[member])
     old_id = group.id
     new_id = group.migrate_to_supergroup()
-    db = await Database.open(bot.db_path)
+    db = await dbaccess.open_db(bot.db_path)
     try:
         async with db.transaction() as tx:
             await outbox.add(tx, Screen("card for the post").send(old_id, priority="notify"))

@@ -137,3 +137,60 @@ def test_service_messages_go_to_the_page_as_an_event_it_words_itself():
     shown = message_json(fake.world, joined)
     assert shown["service"] == {"event": "joined", "name": "Dara"}
     assert f"service_{shown['service']['event']}" in PAGE_STRINGS
+
+
+async def upload_voice(sandbox: SandboxProcess, chat_id: int, data: bytes, duration: str) -> dict:
+    """POST /api/upload as the page sends a voice note (multipart, `as=voice`)."""
+    import aiohttp
+
+    form = aiohttp.FormData()
+    for name, value in {"chat_id": str(chat_id), "persona": "citizen", "as": "voice", "duration": duration}.items():
+        form.add_field(name, value)
+    form.add_field("file", data, filename="voice.ogg", content_type="audio/ogg")
+    async with aiohttp.ClientSession() as session, session.post(sandbox.url + "/api/upload", data=form) as response:
+        return await response.json()
+
+
+async def test_the_page_calls_units_what_the_bot_calls_them_and_sends_what_telegram_would(tmp_path):
+    from bot.domain.places import Gazetteer
+    from bot.domain.units import default_registry
+
+    units = default_registry(Gazetteer.load()).units
+    sandbox = SandboxProcess(tmp_path / "sandbox")
+    await sandbox.start()
+    try:
+        state = await sandbox.get("/api/state")
+        # A private chat shows the bot's name, as the person's Telegram does; the subtitle says whose it is.
+        citizen_chat = chat_of(state, persona="citizen")
+        assert citizen_chat["title"] == state["bot"]["name"] and "Sokha Chan" in citizen_chat["subtitle"]
+        assert chat_of(state, persona="supervisor")["title"] == state["bot"]["name"]
+        # One name per unit: the group's title, the page's demo notes, the start-up text and the bot's own words.
+        printed = "".join(sandbox.output)
+        for code in ("171001", "1710", "17", "KH"):
+            unit, chat = units[code], chat_of(state, unit=code)
+            assert chat["title"] == f"{unit.name_km} · {unit.name_en}"
+            assert f"{unit.name_en} ({code})" in printed
+            bound = await wait_for_message(sandbox, chat["id"], f"({code})")
+            assert unit.name_km in bound["html"]  # the bot confirmed /bind in Khmer, with the same name
+        km_demo = (await sandbox.get("/api/state"))["demo"]  # the page's default language is Khmer
+        assert any(f"{units['171001'].name_km} (171001)" in line for line in km_demo)
+        assert (await sandbox.get("/font/emoji.ttf"))[:4] == b"\x00\x01\x00\x00"  # Noto Emoji, a TrueType font
+
+        citizen = citizen_chat["id"]
+        await sandbox.post("/api/send", {"chat_id": citizen, "persona": "citizen", "text": "/start"})
+        # Like Telegram's server, one message holds at most 4,096 UTF-16 units (the page splits first).
+        too_long = await sandbox.post("/api/send", {"chat_id": citizen, "persona": "citizen", "text": "😀" * 2049})
+        assert too_long["ok"] is False and "4096" in too_long["error"]
+        longest = await sandbox.post("/api/send", {"chat_id": citizen, "persona": "citizen", "text": "a" * 4096})
+        assert longest["ok"] is True, longest
+
+        # A voice note goes as Telegram's voice message with its length, not as a file.
+        voice = await upload_voice(sandbox, citizen, b"OggS\x00\x02" + bytes(200), "4")
+        assert voice["ok"], voice
+        media = voice["message"]["media"]
+        assert (media["kind"], media["duration"], media["mime_type"]) == ("voice", 4, "audio/ogg")
+        assert (await sandbox.get(media["url"]))[:4] == b"OggS"
+        not_sound = await upload_voice(sandbox, citizen, b"%PDF-1.4 not a recording", "4")
+        assert not_sound["ok"] is False
+    finally:
+        assert await sandbox.stop() == 0

@@ -12,14 +12,15 @@ import asyncio
 import csv
 import io
 import json
-import sqlite3
 import time
 
+import openpyxl
 import pytest
 
 from bot.domain import tracking
 from bot.services.private_only import Asked, parse_payload
-from bot.services.reports import FORMULA_STARTS, spreadsheet_safe
+from bot.spreadsheets import FORMULA_STARTS, spreadsheet_safe
+from tests import dbaccess
 from tests.stations import DISTRICT, OTHER_POST, POST, PROVINCE, file_complaint, make_world
 
 POINTER = "ask me in a private chat"
@@ -108,7 +109,7 @@ async def test_staff_commands_in_any_group_only_point_to_the_private_chat(world,
     minister = world.minister
     minister.send(f"/start {payloads[f'/status {number}']}")
     card = await fake.wait_for_message(minister.chat_id, lambda m: tracking.display(number, "en") in m.plain_text)
-    assert "+855 12 345 678" in card.plain_text
+    assert "012 345 678" in card.plain_text
     minister.send(f"/start {payloads['/export 30']}")
     await fake.wait_for_message(minister.chat_id, lambda m: m.media_kind == "document", timeout=10)
     minister.send(f"/start {payloads['/stats 7']}")
@@ -175,6 +176,19 @@ async def test_export_cells_never_run_as_formulas(world, citizen):
     assert row[name] == "'+cmd|' /C calc'!A0" and row[description] == "'-2+3 is what they asked for"
     assert not [cell for row in rows for cell in row if cell.startswith(FORMULA_STARTS)]
 
+    world.minister.send("/export 30 xlsx")
+    document = await fake.wait_for_message(
+        world.minister.chat_id,
+        lambda m: m.media_kind == "document" and fake.world.files[m.file_id].file_name.endswith(".xlsx"),
+        timeout=10,
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(fake.world.files[document.file_id].data)).active
+    table = list(sheet.iter_rows(values_only=False))
+    header = [c.value for c in table[0]]
+    found = {row[0].value: row for row in table[1:]}
+    cell = found[tracking.display(first, "en")][header.index("What happened")]
+    assert cell.value == '=HYPERLINK("http://x","y")' and cell.data_type == "s"  # text, shown as typed, never run
+
 
 def test_every_formula_start_is_neutralised_and_nothing_else():
     for cell in ("=1+1", "+855", "-2", "@A1", "\tx", "\rx"):
@@ -195,7 +209,7 @@ async def test_a_reveal_stays_in_the_audit_log_and_out_of_every_unit_view(world,
     cid = complaint_id(world, number)
 
     def older_version_row() -> None:  # in a thread: the bot, on this event loop, may be mid-write
-        with sqlite3.connect(world.bot.db_path, timeout=30) as conn:
+        with dbaccess.connect(world.bot.db_path, timeout=30) as conn:
             conn.execute(
                 "INSERT INTO complaint_events (complaint_id, at, actor_kind, actor_id, actor_role, unit_code, action, "
                 "from_status, to_status, detail) VALUES (?, ?, 'supervisor', ?, 'supervisor', NULL, 'revealed', "

@@ -10,8 +10,8 @@ from bot.domain.intake import ContactMode, Draft
 from bot.domain.units import Level, Unit
 from bot.i18n import Catalogs
 from bot.views.status import Standing, situation
-from db.database import Database
 from db.repositories import complaints
+from tests import dbaccess
 from tests.test_intake_flow import choose_language, to_review
 
 
@@ -51,7 +51,7 @@ async def file_directly(db_path, citizen_id: int, count: int) -> list[str]:
     draft = intake.choose_place(draft, "120101", ["12", "1201", "120101"])
     draft = intake.finish_description(intake.add_description(draft, "My bicycle was stolen."))
     draft = intake.set_contact(intake.finish_evidence(draft), ContactMode.ANONYMOUS)
-    db = await Database.open(db_path)
+    db = await dbaccess.open_db(db_path)
     numbers = []
     try:
         for seq in range(100, 100 + count):

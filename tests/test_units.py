@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from bot.domain import tracking
+from tests import dbaccess
 from tests.stations import DISTRICT, OTHER_POST, POST, file_complaint, make_world
 
 
@@ -208,21 +209,20 @@ async def test_a_unit_bound_to_a_forum_topic_gets_its_cards_in_that_topic(world,
 
 
 async def test_history_is_append_only(world, citizen):
-    import sqlite3
-
     await world.bind(POST)
     await file_complaint(citizen(language_code="en"))
 
     def tamper() -> None:  # in a thread: the bot, on this event loop, may be mid-write
-        conn = sqlite3.connect(world.bot.db_path, timeout=30)
+        conn = dbaccess.connect(world.bot.db_path, timeout=30)
         try:
             for statement in (
                 "UPDATE complaint_events SET action = 'x'",
                 "DELETE FROM complaint_events",
                 "DELETE FROM audit_log",
             ):
-                with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                with pytest.raises(dbaccess.IntegrityError, match="append-only"):
                     conn.execute(statement)
+                conn.rollback()  # PostgreSQL refuses every later statement of a failed transaction
         finally:
             conn.close()
 

@@ -14,6 +14,7 @@ import pytest
 from bot.domain.places import Gazetteer
 from bot.domain.units import default_registry
 from bot.domain.units_csv import CsvError, export, parse
+from tests import dbaccess
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,7 +110,7 @@ def test_missing_columns_and_uncovered_communes(gazetteer):
 
 
 async def run_cli(*args: str, db: Path) -> tuple[int, str, str]:
-    env = {**os.environ, "BOT_TOKEN": "1:x", "DATABASE_URL": f"sqlite:///{db}"}
+    env = {**os.environ, "BOT_TOKEN": "1:x", "DATABASE_URL": dbaccess.url_for(db)}
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "run_bot.py",
@@ -124,12 +125,11 @@ async def run_cli(*args: str, db: Path) -> tuple[int, str, str]:
 
 
 async def test_export_and_import_from_the_command_line(tmp_path, gazetteer):
-    from db.database import Database
     from db.migrate import migrate
     from db.repositories import units
 
     db_path = tmp_path / "bot.sqlite3"
-    db = await Database.open(db_path)
+    db = await dbaccess.open_db(db_path)
     await migrate(db)
     registry = default_registry(gazetteer)
     async with db.transaction() as tx:
@@ -152,7 +152,7 @@ async def test_export_and_import_from_the_command_line(tmp_path, gazetteer):
     broken.write_text(text_of(rows), encoding="utf-8-sig")
     code, _, err = await run_cli("units", "import", str(broken), db=db_path)
     assert code == 1 and "nothing imported" in err and "column level" in err
-    db = await Database.open(db_path)
+    db = await dbaccess.open_db(db_path)
     async with db.read() as tx:
         assert (await units.load(tx)).get("171001").phone == "+85563963456"
         assert await tx.fetchval("SELECT COUNT(*) FROM audit_log WHERE action = 'units_import'") == 1

@@ -32,9 +32,15 @@ def main(argv: list[str]) -> int:
         if message is None:
             missing.append(msgid)
             continue
+        if isinstance(msgstr, list) != bool(message.pluralizable):
+            print(f"plural entries take a list, others a string: {msgid!r}")
+            return 1
         message.string = tuple(msgstr) if isinstance(msgstr, list) else msgstr
-    with path.open("wb") as handle:
+    # Written beside the catalog, then moved over it: a failure never leaves half a catalog.
+    partial = path.with_suffix(".po.partial")
+    with partial.open("wb") as handle:
         write_po(handle, catalog, width=0, sort_by_file=True, include_previous=False)
+    partial.replace(path)
     for msgid in missing:
         print(f"not in the catalog: {msgid!r}")
     return 1 if missing else 0

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from bot.domain.evidence_files import MAX_DOCUMENT_BYTES, cleanable_picture_type
 from bot.domain.textnorm import letter_count
+from bot.domain.textsplit import split_plain
 
 
 class Step(StrEnum):
@@ -33,12 +34,15 @@ PLACE_STEPS = (Step.PROVINCE, Step.DISTRICT, Step.COMMUNE)
 EDITABLE = (Step.CATEGORY, Step.PROVINCE, Step.DESCRIPTION, Step.EVIDENCE, Step.CONTACT)
 
 DESCRIPTION_MIN_LETTERS = 6
-# Leaves room for the labels around the description in the review and in the post's card, which
-# must fit Telegram's 4096-character message limit together.
-DESCRIPTION_MAX_CHARS = 3000
+# A whole account as citizens wrote them on the minister's Facebook page (often 5,000 characters, sent
+# as two Telegram messages) fits twice over. The card and the review show its start; the rest follows
+# the card in messages of its own (bot.views.card.account_parts).
+DESCRIPTION_MAX_CHARS = 12000
+_SMALLEST_PIECE = 40  # of a message cut to fit the description
 EVIDENCE_MAX = 10
 
 EVIDENCE_KINDS = ("photo", "video", "voice", "audio", "document", "video_note", "animation")
+SPOKEN_KINDS = ("voice", "video_note")  # recorded in Telegram by holding the microphone (or camera) button
 
 
 class ContactMode(StrEnum):
@@ -66,6 +70,10 @@ class Evidence:
     file_name: str | None = None
     file_size: int | None = None  # bytes, as Telegram reports it (it may not)
     mime_type: str | None = None  # as the citizen's app claims it
+    duration: int | None = None  # seconds, for voice, video and audio
+    # A voice or video message sent at the "what happened" step: the citizen's account itself,
+    # for those who cannot write well (it counts as the description, and the card says so).
+    account: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,16 @@ class Draft:
     def description_text(self) -> str:
         return "\n\n".join(self.description)
 
+    @property
+    def spoken(self) -> tuple[Evidence, ...]:
+        """The voice and video messages that tell what happened."""
+        return tuple(e for e in self.evidence if e.account)
+
+    @property
+    def described(self) -> bool:
+        """What happened is told: in enough written letters, or in a voice message."""
+        return bool(self.spoken) or letter_count(self.description_text) >= DESCRIPTION_MIN_LETTERS
+
     def missing(self) -> list[Step]:
         """Steps whose answer is still missing (evidence is optional)."""
         gaps = []
@@ -122,7 +140,7 @@ class Draft:
             gaps.append(Step.CATEGORY)
         if not self.commune:
             gaps.append(Step.PROVINCE)
-        if letter_count(self.description_text) < DESCRIPTION_MIN_LETTERS:
+        if not self.described:
             gaps.append(Step.DESCRIPTION)
         if self.contact_mode is None:
             gaps.append(Step.CONTACT)
@@ -182,6 +200,19 @@ def back(draft: Draft) -> Draft | None:
     return draft._with(step=previous)
 
 
+def fit_description(draft: Draft, text: str) -> tuple[str, int]:
+    """The part of `text` that still fits the description, cut at a word or line boundary, and how
+    many characters did not fit: a long account is kept as far as it goes, never refused whole."""
+    text = text.strip()
+    room = DESCRIPTION_MAX_CHARS - len(draft.description_text) - (2 if draft.description else 0)
+    if len(text) <= room:
+        return text, 0
+    if room < _SMALLEST_PIECE:  # a word or two cut off mid-sentence says nothing: the description is full
+        return "", len(text)
+    kept = split_plain(text, room, len)[0]
+    return kept, len(text) - len(kept)
+
+
 def add_description(draft: Draft, text: str) -> Draft:
     """Append one message to the description: citizens often write in several messages."""
     if draft.step not in (Step.DESCRIPTION, Step.EVIDENCE):
@@ -200,7 +231,7 @@ def add_description(draft: Draft, text: str) -> Draft:
 def finish_description(draft: Draft) -> Draft:
     if draft.step != Step.DESCRIPTION:
         raise IntakeError("stale")
-    if letter_count(draft.description_text) < DESCRIPTION_MIN_LETTERS:
+    if not draft.described:
         raise IntakeError("description_too_short", minimum=DESCRIPTION_MIN_LETTERS)
     return _done(draft, Step.DESCRIPTION)
 
@@ -215,6 +246,8 @@ def add_evidence(draft: Draft, item: Evidence) -> Draft:
         raise IntakeError("evidence_full", limit=EVIDENCE_MAX)
     if item.kind == "document":
         _check_document(item)
+    if draft.step == Step.DESCRIPTION and item.kind in SPOKEN_KINDS:
+        item = dataclasses.replace(item, account=True)
     return draft._with(evidence=(*draft.evidence, item))
 
 

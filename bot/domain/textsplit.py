@@ -47,6 +47,16 @@ def split_plain(text: str, room: int, measure: Callable[[str], int] = utf16_leng
     return [p for p in pieces if p]
 
 
+def head_then_rest(text: str, head: int, room: int, measure: Callable[[str], int] = utf16_length) -> list[str]:
+    """`text` as a first piece of at most `head` (e.g. the part shown in a card, beside its labels)
+    then pieces of at most `room` (messages of their own)."""
+    text = text.strip()
+    if measure(text) <= head:
+        return [text] if text else []
+    first = split_plain(text, head, measure)[0]
+    return [first, *split_plain(text[len(first) :], room, measure)]
+
+
 def _longest_prefix(text: str, room: int, measure: Callable[[str], int]) -> int:
     """The most characters of `text` whose measure fits (at least one, so the loop always moves)."""
     low, high = 1, len(text)

@@ -30,6 +30,7 @@ async def render_card(
 ) -> Screen:
     """The card as `unit`'s group sees it (in `lang` instead of the group's language if given)."""
     events = await complaints.events(w.tx, complaint.id)
+    evidence = await complaints.evidence(w.tx, complaint.id)
     return card_views.card(
         w.t_for(lang or unit.lang),
         complaint,
@@ -38,7 +39,8 @@ async def render_card(
         responsible=registry.get(complaint.responsible_code or ""),
         events=events,
         units=registry.units,
-        evidence_count=await complaints.evidence_count(w.tx, complaint.id),
+        evidence_count=len(evidence),
+        spoken=[item["duration"] for item in evidence if item["account"]],
         **options,  # type: ignore[arg-type]
     )
 

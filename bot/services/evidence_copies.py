@@ -1,5 +1,6 @@
-"""A complaint's evidence sent again under a message: the photos, videos, voice notes and documents
-the citizen attached, then the location pin (e.g. under a staff member's /status NUMBER answer).
+"""What a card announces, sent under it: the rest of a long account, then the photos, videos, voice
+notes and documents the citizen attached, then the location pin (also under a staff member's
+/status NUMBER answer, which shows the card).
 
 Each item is sent by its Telegram file id rather than copied from the citizen's chat: it must arrive
 long after filing, when the citizen may have deleted their message or used /forget (the complaint no
@@ -17,6 +18,7 @@ from bot.domain import evidence_files
 from bot.domain.complaint import Complaint
 from bot.outgoing import Outgoing, threaded
 from bot.services.session import Work
+from bot.views import card as card_views
 from bot.views import evidence as evidence_views
 from db.repositories import complaints
 
@@ -45,6 +47,11 @@ async def send_under(
     """Queue the evidence under the outbox row `reply_to` in `chat_id`, captions in `lang`; returns
     how many messages were queued (the items, and the location pin if any)."""
     t = w.t_for(lang)
+    account = card_views.account_parts(complaint.description)
+    for part, text in enumerate(account[1:], start=2):
+        follow_up = card_views.account_follow_up(t, complaint.tracking_no, part, len(account), text)
+        params = threaded({"text": follow_up, "parse_mode": "HTML"}, thread_id, reply_to)
+        await w.queue(Outgoing(chat_id, "sendMessage", params, priority, complaint.id))
     items = await complaints.evidence(w.tx, complaint.id)
     for position, item in enumerate(items, start=1):
         kind = item["kind"]
@@ -62,8 +69,9 @@ async def send_under(
             params["caption"] = evidence_views.caption(t, position, len(items), complaint.tracking_no, item["caption"])
             params["parse_mode"] = "HTML"
         await w.queue(Outgoing(chat_id, SEND_METHODS[kind], params, priority, complaint.id))
+    sent = len(account[1:]) + len(items)
     if complaint.latitude is None or complaint.longitude is None:
-        return len(items)
+        return sent
     params = threaded({"latitude": complaint.latitude, "longitude": complaint.longitude}, thread_id, reply_to)
     await w.queue(Outgoing(chat_id, "sendLocation", params, priority, complaint.id))
-    return len(items) + 1
+    return sent + 1

@@ -113,7 +113,7 @@ async def _press_page(s: Session, stored: StoredDraft, press: Press, message_id:
     draft = stored.draft
     if draft.step.value != level or (draft.step != Step.PROVINCE and parent != steps.parent_code(draft)):
         raise IntakeError("stale")
-    screen = views.place_prompt(s.t, stored.seq, draft, s.services.gazetteer, page=int(page or 0))
+    screen = views.place_prompt(s.t, stored.seq, draft, s.services.gazetteer, s.services.categories, int(page or 0))
     await screens.show(s, message_id, screen, Kind.STEP)
 
 

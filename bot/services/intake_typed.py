@@ -11,7 +11,7 @@ import asyncio
 import functools
 
 from bot.domain import intake, phone
-from bot.domain.intake import PLACE_STEPS, ContactMode, Evidence, IntakeError, Step
+from bot.domain.intake import PLACE_STEPS, ContactMode, Draft, Evidence, IntakeError, Step
 from bot.domain.places import QUERY_MAX_CHARS, Gazetteer, Match
 from bot.domain.textnorm import match_key
 from bot.i18n import Catalogs
@@ -66,19 +66,28 @@ async def _on_text(s: Session, stored: StoredDraft, text: str) -> None:
         if button == ReplyButtons.DONE:
             await steps.apply(s, stored, intake.finish_description(draft), None)
         else:
-            updated = intake.add_description(draft, text)
-            await steps.save(s, updated)
-            await s.say(views.description_saved(s.t, updated))
+            updated, cut = await _add_to_description(s, draft, text)
+            await s.say(notices.description_saved(s.t, updated, cut=cut))
     elif draft.step == Step.EVIDENCE:
         if button in (ReplyButtons.DONE, ReplyButtons.SKIP):
             await steps.apply(s, stored, intake.finish_evidence(draft), None)
         else:  # more words about what happened: keep them rather than refuse them
-            await steps.save(s, intake.add_description(draft, text))
-            await s.say(notices.added_to_description(s.t))
+            updated, cut = await _add_to_description(s, draft, text)
+            await s.say(notices.added_to_description(s.t, cut=cut))
     elif draft.step == Step.CONTACT:
         await _typed_contact(s, stored, text, button)
     else:
         await s.say(notices.use_review_buttons(s.t))
+
+
+async def _add_to_description(s: Session, draft: Draft, text: str) -> tuple[Draft, int]:
+    """Keep as much of the text as fits; returns the saved draft and how many characters were cut."""
+    kept, cut = intake.fit_description(draft, text)
+    if not kept:
+        raise IntakeError("description_full", limit=intake.DESCRIPTION_MAX_CHARS)
+    updated = intake.add_description(draft, kept)
+    await steps.save(s, updated)
+    return updated, cut
 
 
 async def on_media(s: Session, item: Evidence, media_group_id: str | None) -> bool:
@@ -96,7 +105,7 @@ async def on_media(s: Session, item: Evidence, media_group_id: str | None) -> bo
     later_in_album = media_group_id is not None and media_group_id == stored.draft.media_group_id
     await steps.save(s, intake.remember_media_group(updated, media_group_id))
     if not later_in_album:
-        await s.say(views.evidence_saved(s.t, updated, album=media_group_id is not None))
+        await s.say(notices.evidence_saved(s.t, updated, album=media_group_id is not None))
     return True
 
 
@@ -106,7 +115,10 @@ async def on_location(s: Session, latitude: float, longitude: float) -> bool:
         return False
     updated = intake.set_location(stored.draft, latitude, longitude)
     await steps.save(s, updated)
-    await s.say(notices.location_saved(s.t, at_place_step=updated.step in PLACE_STEPS))
+    saved = notices.location_saved(s.t, at_place_step=updated.step in PLACE_STEPS)
+    if updated.step == Step.DESCRIPTION:  # its keyboard offered the location: the 📍 button has done its work
+        saved = Screen(saved.text, views.description_keyboard(s.t, with_location=False))
+    await s.say(saved)
     return True
 
 
@@ -144,12 +156,17 @@ async def _typed_category(s: Session, stored: StoredDraft, text: str) -> None:
 
 
 async def _typed_place(s: Session, stored: StoredDraft, text: str) -> None:
-    matches = list(place_matches(s.services.gazetteer, text, steps.parent_code(stored.draft)))
-    exact = [m for m in matches if m.exact]
-    if len(exact) == 1 or len(matches) == 1:
-        await steps.choose_place(s, stored, (exact or matches)[0].place.code, None)
-    elif matches:  # the matches are the choices now: the list above closes
-        await screens.show(s, None, views.place_matches(s.t, stored.seq, _quoted_place(text), matches), Kind.STEP)
+    within = steps.parent_code(stored.draft)
+    matches = list(place_matches(s.services.gazetteer, text, within))
+    # Taken without a tap when one place at this step's level is meant (bot/domain/place_pick.py).
+    if (picked := s.services.gazetteer.pick_typed(matches, within)) is not None:
+        await steps.choose_place(s, stored, picked.code, None)
+    elif matches:  # the matches are the choices now: the list above closes, keeping the category chosen
+        closing = None
+        if stored.draft.category and await screens.live_kind(s) == Kind.STEP:
+            closing = views.category_answer(s.t, s.services.categories, stored.draft.category)
+        screen = views.place_matches(s.t, stored.seq, _quoted_place(text), matches)
+        await screens.show(s, None, screen, Kind.MATCHES, closing=closing)
     else:  # the list above stays the choices
         await s.say(views.place_not_found(s.t, _quoted_place(text)))
 

@@ -46,7 +46,9 @@ def entry_of(event: Event) -> Entry | None:
 
 
 async def load(w: Work, complaint_id: int) -> Loaded | None:
-    complaint = await complaints.get(w.tx, complaint_id)
+    # Locked until the move is written: on PostgreSQL two officers pressing at once are serialised
+    # here, and the second decides on what the first wrote (SQLite runs one transaction at a time).
+    complaint = await complaints.get(w.tx, complaint_id, lock=True)
     if complaint is None:
         return None
     entries = [e for e in map(entry_of, await complaints.events(w.tx, complaint_id)) if e is not None]

@@ -97,4 +97,3 @@ async def _send_escalation_card(s: Session, complaint: Complaint, case: Case, ha
         screen.send(level.chat_id, priority="notify", complaint_id=complaint.id, thread_id=level.thread_id)
     )
     await record_escalation_card(s, item, screen, row, level.chat_id, level.code, level.thread_id)
-

@@ -44,4 +44,3 @@ async def reopen(s: Session, args: list[str]) -> None:
     complaint = await lifecycle.carry_out(s, loaded, move)
     unit = registry.get(complaint.unit_code or "") or closer
     await s.say(views.reopened(s.t, complaint, unit))
-

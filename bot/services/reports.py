@@ -9,31 +9,31 @@ transaction re-checks the person's rights, stores the file, the audit row and th
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot import charts
+from bot import charts, spreadsheets
 from bot.domain.categories import Categories
+from bot.domain.places import Gazetteer
 from bot.domain.textnorm import to_latin_digits
 from bot.domain.units import Level, Registry, Unit
 from bot.i18n import Translator
 from bot.outgoing import Outgoing
 from bot.services.session import Person, Services, Session, session
 from bot.services.supervision import can_reveal, scopes
+from bot.views import export as export_views
 from bot.views import reports as words
 from bot.views import supervision as views
 from db.repositories import audit, figures, uploads, users
 from db.repositories.figures import Figures, Scope
 
 DAY = 86400.0
+PHNOM_PENH = 7 * 3600.0  # UTC+7 all year
 MAX_DAYS = 366
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class _Snapshot(Session):
@@ -107,13 +107,24 @@ async def stats(services: Services, person: Person, args: list[str]) -> None:
 async def _read_stats(s: Session, request: _Request) -> tuple[Figures, tuple]:
     """The figures for the caption and the chart's arguments, all read in the snapshot."""
     registry, unit, now = await s.registry(), request.unit, time.time()
-    scope, since = Scope.of(unit), now - request.days * DAY
-    found = await figures.figures(s.tx, scope, now)
+    scope, since = Scope.of(unit), first_day(now, request.days)
+    found = await figures.figures(s.tx, scope, now, median_days=request.days)
     filed, late = await figures.per_day(s.tx, scope, since)
     group = {Level.MINISTRY: "unit_province", Level.PROVINCE: "unit_district"}.get(unit.level, "unit_code")
     rows = await figures.by_unit(s.tx, scope, group, since, now)
-    named = [(registry.get(code).name(s.t.lang) if registry.get(code) else code, f, o) for code, f, o in rows]
+    # Provinces and districts by their place names (Siem Reap, not "Siem Reap Provincial Police
+    # Commissariat" 25 times over); posts under a district by their unit names.
+    by_place = s.services.gazetteer if group != "unit_code" else None
+    named = [(_row_name(registry, by_place, code, s.t.lang), f, o) for code, f, o in rows]
     return found, (words.chart_text(s.t, unit, request.days), *_daily_series(s.t, since, now, filed, late), named)
+
+
+def _row_name(registry: Registry, places: Gazetteer | None, code: str, lang: str) -> str:
+    place = places.get(code) if places else None
+    if place is not None:
+        return place.name(lang)
+    unit = registry.get(code)
+    return unit.name(lang) if unit else code
 
 
 def _daily_series(
@@ -122,8 +133,8 @@ def _daily_series(
     filed_by, late_by = dict(filed), dict(late)
     days, counts, overdue = [], [], []
     day = since
-    while day <= now + 1:
-        key = datetime.fromtimestamp(day + 7 * 3600, UTC).strftime("%Y-%m-%d")
+    while day <= now:  # `since` is a Phnom Penh midnight: one entry per calendar day, today last
+        key = datetime.fromtimestamp(day + PHNOM_PENH, UTC).strftime("%Y-%m-%d")
         days.append(t.digits(f"{int(key[8:])}/{int(key[5:7])}"))
         counts.append(filed_by.get(key, 0))
         overdue.append(late_by.get(key, 0))
@@ -131,24 +142,34 @@ def _daily_series(
     return days, counts, overdue
 
 
+def first_day(now: float, days: int) -> float:
+    """The Phnom Penh midnight that starts a view of `days` calendar days ending today: "the last 7
+    days" are today and the 6 before it, exactly 7 bars (Cambodia has no daylight saving time)."""
+    today = (now + PHNOM_PENH) // DAY * DAY - PHNOM_PENH
+    return today - (days - 1) * DAY
+
+
 # --- /export -----------------------------------------------------------------------------------
 
 
 async def export(services: Services, person: Person, args: list[str]) -> None:
-    """A CSV of the complaints in scope, UTF-8 with BOM (spreadsheet programs then show Khmer).
+    """The complaints in scope as a spreadsheet: CSV, or .xlsx with `/export 30 xlsx`.
     Pseudonymous, unless the supervisor has reveal rights."""
+    as_xlsx = any(arg.lower().lstrip(".") == "xlsx" for arg in args)
     async with _snapshot(services, person) as s:
-        request = await _request(s, args, with_identities=True)
+        request = await _request(s, [a for a in args if a.lower().lstrip(".") != "xlsx"], with_identities=True)
         if request is not None:
-            rows = await figures.export_rows(s.tx, Scope.of(request.unit), time.time() - request.days * DAY)
-            making = (s.t, rows, await s.registry(), request.identities, services.categories)
+            now = time.time()
+            rows = await figures.export_rows(s.tx, Scope.of(request.unit), now - request.days * DAY)
+            making = (s.t, rows, await s.registry(), request.identities, services.categories, now, as_xlsx)
     data = await asyncio.to_thread(spreadsheet, *making) if request else b""
     async with session(services, person) as s:
         if request is None or not await _rights_hold(s, request):
             await s.say(views.refusal(s.t))
             return
         unit, days = request.unit, request.days
-        upload_id = await uploads.add(s.tx, f"complaints-{unit.code}-{days}d.csv", "text/csv", data)
+        name, mime = (f"complaints-{unit.code}-{days}d", XLSX if as_xlsx else "text/csv")
+        upload_id = await uploads.add(s.tx, f"{name}.{'xlsx' if as_xlsx else 'csv'}", mime, data)
         await audit.record(
             s.tx,
             s.person.user_id,
@@ -165,20 +186,16 @@ async def export(services: Services, person: Person, args: list[str]) -> None:
         )
 
 
-def spreadsheet_safe(cell: object) -> object:
-    """A text cell a spreadsheet would run as a formula gets a leading quote (OWASP's advice): it
-    then shows as typed. Citizens and officers choose these texts, and Telegram names too."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
-        return "'" + cell
-    return cell
-
-
-def spreadsheet(t: Translator, rows: list[dict], registry: Registry, identities: bool, categories: Categories) -> bytes:
+def spreadsheet(
+    t: Translator,
+    rows: list[dict],
+    registry: Registry,
+    identities: bool,
+    categories: Categories,
+    now: float,
+    as_xlsx: bool = False,
+) -> bytes:
     """The export file (run in a worker thread: it touches neither the database nor the loop)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([spreadsheet_safe(cell) for cell in words.export_header(t, identities=identities)])
-    for row in rows:
-        cells = words.export_cells(t, row, registry, categories, identities=identities)
-        writer.writerow([spreadsheet_safe(cell) for cell in cells])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    header = export_views.header(t, identities=identities)
+    cells = (export_views.cells(t, row, registry, categories, identities=identities, now=now) for row in rows)
+    return spreadsheets.to_xlsx(header, cells) if as_xlsx else spreadsheets.to_csv(header, cells)

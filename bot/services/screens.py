@@ -36,6 +36,7 @@ class Kind(enum.StrEnum):
 
     SCREEN = "screen"  # a menu, the help, a list: its buttons go
     STEP = "step"  # an intake step's choices: shows the answer when one was typed, else its buttons go
+    MATCHES = "matches"  # the places a typed name matches: like STEP, without the category shown above
     RECORD = "record"  # words to keep (the receipt, what /forget did): never edited into another screen
     CANCEL = "cancel"  # "Discard this complaint?" left unanswered: the complaint was kept
     FORGET = "forget"  # "Forget me?" left unanswered: nothing was changed

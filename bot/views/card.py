@@ -15,12 +15,18 @@ from bot.domain import tracking
 from bot.domain.categories import Categories
 from bot.domain.complaint import Action, Complaint, RejectReason, Status, allowed
 from bot.domain.places import path_label
+from bot.domain.textsplit import head_then_rest
 from bot.domain.units import Unit
 from bot.i18n import N_, Translator
 from bot.outgoing import Button, Screen, inline_keyboard, user_text
-from bot.views.common import field
+from bot.views.common import duration_label, field
 from bot.views.status import NEVER_SHOWN, STATUS_ICONS
 from db.repositories.complaints import Event
+
+# Of the citizen's account, the card shows this much, leaving room for its labels and history within
+# Telegram's 4,096; the rest follows under the card in messages of FOLLOW_UP_CHARS (account_parts).
+CARD_ACCOUNT_CHARS = 2500
+FOLLOW_UP_CHARS = 3800
 
 CARD_STATUS = {
     Status.SUBMITTED: N_("Waiting to be acknowledged"),
@@ -94,6 +100,7 @@ def card(
     events: list[Event],
     units: dict[str, Unit],
     evidence_count: int,
+    spoken: list[int | None] | None = None,  # lengths of the voice messages that tell what happened
     moved_to: Unit | None = None,
     history_size: int = CARD_HISTORY,
     with_buttons: bool = True,
@@ -136,7 +143,26 @@ def card(
                 unit=escape(responsible.name(t.lang)),
             )
         )
-    lines += ["", field(t, t("What happened")), user_text(complaint.description)]
+    account = account_parts(complaint.description)
+    lines += ["", field(t, t("What happened"))]
+    if account:
+        lines.append(user_text(account[0]))
+    if spoken:
+        lengths = ", ".join(duration_label(t, seconds) for seconds in spoken)
+        told = t.plural(
+            "The citizen told it in a voice message (%(lengths)s), below: please listen to it.",
+            "The citizen told it in voice messages (%(lengths)s), below: please listen to them.",
+            len(spoken),
+            lengths=lengths,
+        )
+        lines.append("🎤 " + told)
+    if len(account) > 1:
+        lines.append(
+            "… "
+            + t.plural(
+                "(continued in %(num)s message below)", "(continued in %(num)s messages below)", len(account) - 1
+            )
+        )
     extras = []
     if evidence_count:
         extras.append("📎 " + t.plural("%(num)s attachment below", "%(num)s attachments below", evidence_count))
@@ -161,6 +187,22 @@ def card(
         lines += ["", "ℹ️ " + t("This complaint has a newer card below: act on that one.")]
     buttons = card_buttons(t, complaint) if with_buttons and not moved_to and not superseded else []
     return Screen("\n".join(lines), inline_keyboard(buttons))
+
+
+def account_parts(description: str) -> list[str]:
+    """The citizen's account as the card shows it (first) and the messages that follow the card."""
+    return head_then_rest(description, CARD_ACCOUNT_CHARS, FOLLOW_UP_CHARS)
+
+
+def account_follow_up(t: Translator, tracking_no: str, part: int, parts: int, text: str) -> str:
+    """One message under the card carrying more of the account: part 2 of 3, and so on."""
+    heading = t(
+        "Complaint %(number)s, what happened (%(part)s of %(parts)s)",
+        number=tracking.display(tracking_no, t.lang),
+        part=t.number(part),
+        parts=t.number(parts),
+    )
+    return "📄 <b>" + heading + "</b>\n\n" + user_text(text)
 
 
 def deadline_lines(t: Translator, complaint: Complaint, now: float, units: dict[str, Unit]) -> list[str]:

@@ -13,8 +13,18 @@ HOTLINE = "117"  # National Police hotline: free, reachable with zero phone cred
 _CHECK_A_COMPLAINT = N_("🔎 Check a complaint")
 
 
+def duration_label(t: Translator, seconds: int | None) -> str:
+    """0:42 or 1:05:10, in the reader's digits; "?" when Telegram did not say."""
+    if seconds is None:
+        return "?"
+    hours, rest = divmod(max(0, seconds), 3600)
+    text = f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+    return t.digits(text)
+
+
 def emergency_line(t: Translator) -> str:
-    return "🚨 " + t("In an emergency, call %(hotline)s (police).", hotline=t.digits(HOTLINE))
+    # Latin digits even in Khmer: Telegram makes only those tappable to call.
+    return "🚨 " + t("In an emergency, call %(hotline)s (police).", hotline=HOTLINE)
 
 
 def language_picker(t: Translator) -> Screen:

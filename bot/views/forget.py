@@ -36,10 +36,7 @@ def confirm(t: Translator, closed: int, still_open: int, *, has_draft: bool) -> 
         lines.append(t("The bot keeps nothing about you except your chosen language."))
     lines += [
         "",
-        t(
-            "What you wrote in your complaints stays as you wrote it. If you wrote your name in it, "
-            "it stays there."
-        ),
+        t("What you wrote in your complaints stays as you wrote it. If you wrote your name in it, it stays there."),
         t("After this you can no longer follow or rate the forgotten complaints."),
     ]
     buttons = [

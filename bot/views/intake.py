@@ -1,8 +1,11 @@
 """The intake's screens: one prompt per step, the review, and the receipt with the tracking number.
 
-Choice steps (category, place) use inline buttons and are edited in place; typing steps
-(description, evidence, contact) use a reply keyboard, whose big buttons stay at the bottom of a
-small phone's screen while the citizen types or attaches files.
+Choice steps (category, place) use inline buttons and are edited in place: the category's question
+becomes the place's, a level at a time, and ends as both answers, so a complaint costs few messages
+(each one counts against Telegram's per-chat limits). Typing steps (description, evidence, contact)
+use a reply keyboard, whose big buttons stay at the bottom of a small phone's screen while the
+citizen types or attaches files; only a new message can change it, so each step's prompt brings its
+own, and the description's offers the 📍 location too (there is no prompt between the two).
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from bot.domain.categories import Categories
 from bot.domain.complaint import Complaint
 from bot.domain.intake import DESCRIPTION_MAX_CHARS, EVIDENCE_MAX, ContactMode, Draft, Step
 from bot.domain.places import Gazetteer, Match, label, path_label
+from bot.domain.textsplit import head_then_rest
 from bot.domain.units import MINISTRY, Unit
 from bot.i18n import N_, Translator
 from bot.outgoing import REMOVE_KEYBOARD, Button, Screen, inline_keyboard, reply_keyboard, user_text
-from bot.views.common import emergency_line, field
+from bot.views.card import CARD_ACCOUNT_CHARS
+from bot.views.common import duration_label, emergency_line, field
 
 PAGE_SIZE = 16  # two columns of eight: fits a small phone's screen without scrolling far
 # All 25 provinces on one screen: a pager would hide half of them from citizens who miss the ▶️.
@@ -86,13 +91,6 @@ def category_prompt(t: Translator, seq: int, categories: Categories) -> Screen:
     return Screen(text, inline_keyboard([*rows, _nav(t, seq)]))
 
 
-def location_offer(t: Translator) -> Screen:
-    """Sent once when the place steps begin: the location button only exists on reply keyboards."""
-    text = t("If you are at the place now, you can also send its location with the button below (optional).")
-    keyboard = reply_keyboard([[Button(t(ReplyButtons.SEND_LOCATION), request_location=True)]])
-    return Screen("📍 " + text, keyboard)
-
-
 def _paged(t: Translator, seq: int, level: str, parent: str, items: list[Button], page: int) -> list[list[Button]]:
     size = PROVINCE_PAGE_SIZE if level == Step.PROVINCE.value else PAGE_SIZE
     pages = max(1, -(-len(items) // size))
@@ -117,7 +115,11 @@ def _paged(t: Translator, seq: int, level: str, parent: str, items: list[Button]
     return rows
 
 
-def place_prompt(t: Translator, seq: int, draft: Draft, gazetteer: Gazetteer, page: int = 0) -> Screen:
+def place_prompt(
+    t: Translator, seq: int, draft: Draft, gazetteer: Gazetteer, categories: Categories, page: int = 0
+) -> Screen:
+    """The place's choices, under the category chosen: pressed, the category's question is edited
+    into this one, so the message keeps both answers."""
     step = draft.step
     if step == Step.PROVINCE:
         question = t("Where did it happen? Choose the province or capital, or type its name.")
@@ -136,7 +138,8 @@ def place_prompt(t: Translator, seq: int, draft: Draft, gazetteer: Gazetteer, pa
             district=escape(path_label(draft.district, t.lang)),
         )
         places, parent = gazetteer.children(draft.district), draft.district
-    lines = [_title(t, step, t("Place")), question]
+    lines = [category_answer(t, categories, draft.category).text, ""] if draft.category else []
+    lines += [_title(t, step, t("Place")), question]
     if draft.location:
         lines.append("📍 " + t("Location received."))
     items = [Button(label(p, t.lang), callbacks.intake(seq, "place", p.code)) for p in places]
@@ -171,11 +174,13 @@ def category_answer(t: Translator, categories: Categories, key: str) -> Screen:
     return answered(t, t("Category"), escape(category.label(t.lang) if category else key))
 
 
-def place_answer(t: Translator, code: str) -> Screen:
-    return answered(t, t("Place"), escape(path_label(code, t.lang)))
+def place_answer(t: Translator, code: str, categories: Categories, category: str | None) -> Screen:
+    """The place chosen, under the category (the place's choices showed it: see place_prompt)."""
+    place = answered(t, t("Place"), escape(path_label(code, t.lang)))
+    return Screen(category_answer(t, categories, category).text + "\n" + place.text) if category else place
 
 
-def _typing_keyboard(t: Translator, first: str | None, *, placeholder: str | None = None) -> dict:
+def typing_keyboard(t: Translator, first: str | None, *, placeholder: str | None = None) -> dict:
     rows = [[Button(t(first))]] if first else []
     return reply_keyboard([*rows, [Button(t(ReplyButtons.BACK)), Button(t(ReplyButtons.CANCEL))]], placeholder)
 
@@ -187,6 +192,7 @@ def description_prompt(t: Translator, draft: Draft) -> Screen:
             "Describe it in your own words: what happened, when, where exactly, and who was involved. "
             "You can send several messages."
         ),
+        "🎤 " + t("If you prefer to speak, send a voice message instead: the police will listen to it."),
     ]
     if draft.description:
         lines += [
@@ -196,17 +202,21 @@ def description_prompt(t: Translator, draft: Draft) -> Screen:
                 count=t.number(len(draft.description_text)),
             ),
         ]
-    placeholder = t("Type what happened…")
-    return Screen("\n".join(lines), _typing_keyboard(t, ReplyButtons.DONE, placeholder=placeholder))
+    if draft.location is None:  # a 📍 button exists only on a reply keyboard, and this is the first one
+        lines.append(
+            "📍 " + t("If you are at the place now, you can also send its location with the button below (optional).")
+        )
+    return Screen("\n".join(lines), description_keyboard(t, with_location=draft.location is None))
 
 
-def description_saved(t: Translator, draft: Draft) -> Screen:
-    text = t(
-        "✍️ Saved (%(count)s of %(max)s characters). Send more, or press ✅ Done when you have finished.",
-        count=t.number(len(draft.description_text)),
-        max=t.number(DESCRIPTION_MAX_CHARS),
-    )
-    return Screen(text)
+def description_keyboard(t: Translator, *, with_location: bool) -> dict:
+    """✅ Done, and 📍 while no location was sent: the place's choices were inline buttons, so this
+    is the complaint's first reply keyboard (one message fewer than a keyboard of its own)."""
+    first = [Button(t(ReplyButtons.DONE))]
+    if with_location:
+        first.append(Button(t(ReplyButtons.SEND_LOCATION), request_location=True))
+    back_cancel = [Button(t(ReplyButtons.BACK)), Button(t(ReplyButtons.CANCEL))]
+    return reply_keyboard([first, back_cancel], t("Type what happened…"))
 
 
 def evidence_prompt(t: Translator, draft: Draft) -> Screen:
@@ -226,20 +236,12 @@ def evidence_prompt(t: Translator, draft: Draft) -> Screen:
     if draft.evidence:
         lines += ["", t("Received so far: %(items)s.", items=evidence_summary(t, draft.evidence))]
     first = ReplyButtons.DONE if draft.evidence else ReplyButtons.SKIP
-    return Screen("\n".join(lines), _typing_keyboard(t, first))
+    return Screen("\n".join(lines), typing_keyboard(t, first))
 
 
-def evidence_saved(t: Translator, draft: Draft, *, album: bool = False) -> Screen:
-    if album:  # the album's other files are still arriving: counts would be wrong in a second
-        text = t("📎 Saving your files. Send more, or press ✅ Done.")
-    else:
-        text = t(
-            "📎 Saved: %(items)s (%(count)s of %(max)s). Send more, or press ✅ Done.",
-            items=evidence_summary(t, draft.evidence),
-            count=t.number(len(draft.evidence)),
-            max=t.number(EVIDENCE_MAX),
-        )
-    return Screen(text, _typing_keyboard(t, ReplyButtons.DONE) if draft.step == Step.EVIDENCE else None)
+def spoken_lines(t: Translator, durations: list[int | None]) -> list[str]:
+    """🎤 voice, 0:42: one line per voice or video message that tells what happened."""
+    return ["🎤 " + t("voice, %(length)s", length=duration_label(t, d)) for d in durations]
 
 
 def evidence_summary(t: Translator, evidence: tuple) -> str:
@@ -282,7 +284,7 @@ def contact_answer(t: Translator, draft: Draft) -> Screen:
     if draft.contact_mode == ContactMode.ANONYMOUS:
         text = "✅ " + t("You will stay anonymous.")
     else:
-        text = "✅ " + t("Phone number: %(phone)s", phone=phones.display(draft.phone or ""))
+        text = "✅ " + t("Phone number: %(phone)s", phone=t.digits(phones.display(draft.phone or "")))
     return Screen(text, REMOVE_KEYBOARD)
 
 
@@ -299,7 +301,7 @@ def review(t: Translator, seq: int, draft: Draft, categories: Categories, gazett
         lines.append("📍 " + t("Location pin attached"))
     lines += [
         field(t, t("What happened")),
-        user_text(draft.description_text) if draft.description else missing,
+        _told(t, draft, missing),
         field(t, t("Evidence"), evidence_summary(t, draft.evidence) if draft.evidence else t("none")),
         field(t, t("Contact"), _contact_line(t, draft, missing)),
         "",
@@ -325,12 +327,31 @@ def review(t: Translator, seq: int, draft: Draft, categories: Categories, gazett
     return Screen("\n".join(lines), keyboard)
 
 
+def _told(t: Translator, draft: Draft, missing: str) -> str:
+    """What happened, as the review shows it: the written account's start, then the voice messages."""
+    told = [_account_shown(t, draft.description_text)] if draft.description else []
+    told += spoken_lines(t, [e.duration for e in draft.spoken])
+    return "\n".join(told) if told else missing
+
+
+def _account_shown(t: Translator, account: str) -> str:
+    """The start of a long account, as the card will show it (the review must fit one message)."""
+    parts = head_then_rest(account, CARD_ACCOUNT_CHARS, DESCRIPTION_MAX_CHARS)
+    shown = user_text(parts[0])
+    if len(parts) > 1:
+        more = len(account) - len(parts[0])
+        shown += "… " + t("(and %(num)s more characters, all kept)", num=t.number(more))
+    return shown
+
+
 def _contact_line(t: Translator, draft: Draft, missing: str) -> str:
     if draft.contact_mode is None:
         return missing
     if draft.contact_mode == ContactMode.ANONYMOUS:
         return t("anonymous: the police post will not see who you are")
-    return t("%(phone)s: the officers handling it will see this number", phone=phones.display(draft.phone or ""))
+    return t(
+        "%(phone)s: the officers handling it will see this number", phone=t.digits(phones.display(draft.phone or ""))
+    )
 
 
 def receipt(t: Translator, complaint: Complaint, unit: Unit | None) -> Screen:

@@ -7,9 +7,11 @@ The prompts themselves, the review and the receipt are in bot/views/intake.py.
 from __future__ import annotations
 
 from bot.domain import tracking
-from bot.domain.intake import IntakeError
+from bot.domain.intake import DESCRIPTION_MAX_CHARS, EVIDENCE_MAX, Draft, IntakeError, Step
 from bot.i18n import Translator
-from bot.outgoing import REMOVE_KEYBOARD, Screen
+from bot.outgoing import REMOVE_KEYBOARD, Button, Screen, reply_keyboard
+from bot.views.common import duration_label
+from bot.views.intake import ReplyButtons, evidence_summary, typing_keyboard
 
 PHONE_EXAMPLE = "012 345 678"
 
@@ -43,7 +45,9 @@ def saved(t: Translator) -> Screen:
     return Screen("✅ " + t("Saved."), REMOVE_KEYBOARD)
 
 
-def added_to_description(t: Translator) -> Screen:
+def added_to_description(t: Translator, *, cut: int = 0) -> Screen:
+    if cut:
+        return Screen(cut_off(t, cut))
     return Screen(t("✍️ Added to your description of what happened."))
 
 
@@ -91,6 +95,55 @@ def invalid_phone(t: Translator) -> Screen:
     )
 
 
+def description_saved(t: Translator, draft: Draft, *, cut: int = 0) -> Screen:
+    if cut:
+        return Screen(cut_off(t, cut) + " " + t("Press ✅ Done to continue."))
+    text = t(
+        "✍️ Saved (%(count)s of %(max)s characters). Send more, or press ✅ Done when you have finished.",
+        count=t.number(len(draft.description_text)),
+        max=t.number(DESCRIPTION_MAX_CHARS),
+    )
+    return Screen(text)
+
+
+def cut_off(t: Translator, cut: int) -> str:
+    """What was kept of a message that did not fit the description, and what was not."""
+    return "✍️ " + t(
+        "Saved as far as it fits: the description can have at most %(max)s characters, so the last "
+        "%(cut)s characters of your message were not kept. If they matter, send the most important part "
+        "to the officer after filing.",
+        max=t.number(DESCRIPTION_MAX_CHARS),
+        cut=t.number(cut),
+    )
+
+
+def evidence_saved(t: Translator, draft: Draft, *, album: bool = False) -> Screen:
+    if draft.evidence and draft.evidence[-1].account:
+        text = "🎤 " + t(
+            "Saved your voice message (%(length)s): it tells the police what happened. Send more, or press ✅ Done.",
+            length=duration_label(t, draft.evidence[-1].duration),
+        )
+        return Screen(text)
+    if album:  # the album's other files are still arriving: counts would be wrong in a second
+        text = t("📎 Saving your files. Send more, or press ✅ Done.")
+    else:
+        text = t(
+            "📎 Saved: %(items)s (%(count)s of %(max)s). Send more, or press ✅ Done.",
+            items=evidence_summary(t, draft.evidence),
+            count=t.number(len(draft.evidence)),
+            max=t.number(EVIDENCE_MAX),
+        )
+    return Screen(text, typing_keyboard(t, ReplyButtons.DONE) if draft.step == Step.EVIDENCE else None)
+
+
+def location_offer(t: Translator) -> Screen:
+    """Back from a typing step to the place: its reply keyboard (✅ Done…) must go, and only a new
+    message can replace it; this one offers the location instead (reply keyboards only)."""
+    text = t("If you are at the place now, you can also send its location with the button below (optional).")
+    keyboard = reply_keyboard([[Button(t(ReplyButtons.SEND_LOCATION), request_location=True)]])
+    return Screen("📍 " + text, keyboard)
+
+
 # --- toasts -----------------------------------------------------------------------------------------
 
 
@@ -129,6 +182,11 @@ def error(t: Translator, refused: IntakeError) -> str:
             "%(limit)s). Please shorten it, or send only the most important part.",
             limit=t.number(details.get("limit", 0)),
             left=t.number(details.get("left", 0)),
+        ),
+        "description_full": t(
+            "Your description is full (%(limit)s characters), so this message was not added. Press ✅ Done "
+            "to continue; after filing you can write to the officer handling your complaint.",
+            limit=t.number(details.get("limit", 0)),
         ),
         "evidence_full": t(
             "You have already attached %(limit)s files, the most a complaint can have. Press ✅ Done to continue.",

@@ -73,9 +73,10 @@ def figures_lines(t: Translator, figures: Figures, units: dict[str, Unit]) -> li
             t,
             t("Median time"),
             t(
-                "to acknowledge %(ack)s, to resolve %(resolve)s (30 days)",
+                "to acknowledge %(ack)s, to resolve %(resolve)s (%(days)s days)",
                 ack=duration(t, figures.median_ack_s),
                 resolve=duration(t, figures.median_resolve_s),
+                days=n(figures.median_days),
             ),
         ),
     ]

@@ -94,6 +94,7 @@ ALTER TABLE outbox ADD COLUMN last_attempt_at REAL;
 CREATE INDEX outbox_by_attempt ON outbox (last_attempt_at) WHERE last_attempt_at IS NOT NULL;
 
 -- The history is append-only: no row is ever changed or removed.
+-- dialect: sqlite
 CREATE TRIGGER complaint_events_no_update BEFORE UPDATE ON complaint_events
 BEGIN SELECT RAISE(ABORT, 'complaint_events is append-only'); END;
 CREATE TRIGGER complaint_events_no_delete BEFORE DELETE ON complaint_events
@@ -102,3 +103,18 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+-- dialect: postgresql
+CREATE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
+END
+$$;
+CREATE TRIGGER complaint_events_no_update BEFORE UPDATE ON complaint_events
+FOR EACH ROW EXECUTE FUNCTION refuse_change();
+CREATE TRIGGER complaint_events_no_delete BEFORE DELETE ON complaint_events
+FOR EACH ROW EXECUTE FUNCTION refuse_change();
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+FOR EACH ROW EXECUTE FUNCTION refuse_change();
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+FOR EACH ROW EXECUTE FUNCTION refuse_change();
+-- dialect: all

@@ -22,6 +22,7 @@ CREATE TABLE housekeeping_marks (
 
 -- The history stays append-only, with one exception: /forget may replace the citizen's Telegram id
 -- on their own events with the pseudonymous id of the forgotten complaint. Nothing else may change.
+-- dialect: sqlite
 DROP TRIGGER complaint_events_no_update;
 CREATE TRIGGER complaint_events_no_update BEFORE UPDATE ON complaint_events
 WHEN NOT (
@@ -31,3 +32,15 @@ WHEN NOT (
     AND NEW.from_status IS OLD.from_status AND NEW.to_status IS OLD.to_status AND NEW.detail IS OLD.detail
 )
 BEGIN SELECT RAISE(ABORT, 'complaint_events is append-only'); END;
+-- dialect: postgresql
+DROP TRIGGER complaint_events_no_update ON complaint_events;
+CREATE TRIGGER complaint_events_no_update BEFORE UPDATE ON complaint_events
+FOR EACH ROW WHEN (NOT (
+    OLD.actor_kind = 'citizen' AND NEW.actor_kind = 'citizen' AND NEW.actor_id < 0
+    AND NEW.id = OLD.id AND NEW.complaint_id = OLD.complaint_id AND NEW.at = OLD.at
+    AND NEW.actor_role IS NOT DISTINCT FROM OLD.actor_role AND NEW.unit_code IS NOT DISTINCT FROM OLD.unit_code
+    AND NEW.action = OLD.action AND NEW.from_status IS NOT DISTINCT FROM OLD.from_status
+    AND NEW.to_status IS NOT DISTINCT FROM OLD.to_status AND NEW.detail IS NOT DISTINCT FROM OLD.detail
+))
+EXECUTE FUNCTION refuse_change();
+-- dialect: all

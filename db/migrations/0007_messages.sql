@@ -69,3 +69,8 @@ SELECT id, outbox_id, chat_id, user_id, display_name, unit_code, requested_by, r
 DROP TABLE removals;
 ALTER TABLE removals_new RENAME TO removals;
 CREATE INDEX removals_by_outbox ON removals (outbox_id);
+-- dialect: postgresql
+-- The copied rows kept their ids: the new tables' identities continue after them.
+SELECT setval(pg_get_serial_sequence('pending_inputs', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM pending_inputs;
+SELECT setval(pg_get_serial_sequence('removals', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM removals;
+-- dialect: all

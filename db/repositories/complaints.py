@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.domain import tracking
 from bot.domain.complaint import Complaint, NewComplaint, Status
+from bot.domain.intake import Draft
 from db.database import Row, Tx
 from db.repositories import daily
 
@@ -43,17 +44,57 @@ async def file(tx: Tx, new: NewComplaint, gazetteer_year: int) -> Complaint:
     """Insert the complaint with a fresh tracking number and its evidence."""
     draft = new.draft
     now = time.time()
-    location = draft.location
-    number = tracking.generate()
-    # Check-then-insert is race-free here: the database runs one transaction at a time.
-    while await tx.fetchval("SELECT 1 FROM complaints WHERE tracking_no = ?", (number,)):
-        number = tracking.generate()
     pseudonym = secrets.token_hex(2).upper()  # per complaint: two complaints of one citizen are not linkable
-    complaint_id = await tx.insert(
+    # A number another transaction took (even one still running, on PostgreSQL) makes the insert do
+    # nothing: then try another. A check before inserting would race with concurrent writers.
+    complaint_id = None
+    while complaint_id is None:
+        number = tracking.generate()
+        complaint_id = await _insert_if_number_free(tx, number, new, gazetteer_year, pseudonym, now)
+    await _add_evidence(tx, complaint_id, draft)
+    # Its history starts with the "filed" entry that bot/services/delivery.dispatch writes.
+    await daily.move_open(tx, [], None, [daily.MINISTRY], Status.SUBMITTED)
+    found = await get(tx, complaint_id)
+    assert found is not None
+    return found
+
+
+async def _add_evidence(tx: Tx, complaint_id: int, draft: Draft) -> None:
+    if not draft.evidence:
+        return
+    await tx.executemany(
+        "INSERT INTO complaint_evidence (complaint_id, position, kind, file_id, file_unique_id, message_id, caption, "
+        "file_name, duration, account) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                complaint_id,
+                i,
+                e.kind,
+                e.file_id,
+                e.file_unique_id,
+                e.message_id,
+                e.caption,
+                e.file_name,
+                e.duration,
+                int(e.account),
+            )
+            for i, e in enumerate(draft.evidence)
+        ],
+    )
+
+
+async def _insert_if_number_free(
+    tx: Tx, number: str, new: NewComplaint, gazetteer_year: int, pseudonym: str, now: float
+) -> int | None:
+    """The new complaint's id, or None when `number` is taken (ON CONFLICT on that key only: the
+    same draft filed twice is still refused)."""
+    draft, location = new.draft, new.draft.location
+    return await tx.fetchval(
         "INSERT INTO complaints (tracking_no, citizen_id, draft_seq, category, province_code, district_code, "
         "commune_code, gazetteer_year, latitude, longitude, description, contact_mode, phone, lang, status, "
         "created_at, updated_at, pseudonym, citizen_name, citizen_username) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (tracking_no) DO NOTHING RETURNING id",
         (
             number,
             new.citizen_id,
@@ -77,19 +118,6 @@ async def file(tx: Tx, new: NewComplaint, gazetteer_year: int) -> Complaint:
             new.citizen_username,
         ),
     )
-    await tx.executemany(
-        "INSERT INTO complaint_evidence (complaint_id, position, kind, file_id, file_unique_id, message_id, caption, "
-        "file_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (complaint_id, i, e.kind, e.file_id, e.file_unique_id, e.message_id, e.caption, e.file_name)
-            for i, e in enumerate(draft.evidence)
-        ],
-    )
-    # Its history starts with the "filed" entry that bot/services/delivery.dispatch writes.
-    await daily.move_open(tx, [], None, [daily.MINISTRY], Status.SUBMITTED)
-    found = await get(tx, complaint_id)
-    assert found is not None
-    return found
 
 
 async def add_event(
@@ -124,8 +152,12 @@ async def add_event(
     )
 
 
-async def get(tx: Tx, complaint_id: int) -> Complaint | None:
-    row = await tx.fetchone(f"SELECT {_COLUMNS} FROM complaints WHERE id = ?", (complaint_id,))
+async def get(tx: Tx, complaint_id: int, *, lock: bool = False) -> Complaint | None:
+    """`lock`: the complaint stays as read until this transaction ends (a move is decided on what
+    was read: two officers pressing at once on PostgreSQL must not both act; SQLite is serial)."""
+    row = await tx.fetchone(
+        f"SELECT {_COLUMNS} FROM complaints WHERE id = ?{tx.for_update if lock else ''}", (complaint_id,)
+    )
     return _complaint(row) if row else None
 
 
@@ -257,9 +289,9 @@ async def set_status(tx: Tx, complaint_id: int, status: Status) -> None:
     await tx.execute(
         "UPDATE complaints SET status = ?, updated_at = ?, "
         "acknowledged_at = CASE WHEN ? = 'acknowledged' AND acknowledged_at IS NULL THEN ? ELSE acknowledged_at END, "
-        "closed_at = CASE WHEN ? IN ('resolved', 'rejected') THEN ? ELSE NULL END "
+        "closed_at = ? "  # decided here: PostgreSQL cannot type a parameter next to a bare NULL
         "WHERE id = ?",
-        (status, now, status, now, status, now, complaint_id),
+        (status, now, status, now, now if status in (Status.RESOLVED, Status.REJECTED) else None, complaint_id),
     )
     await tx.execute(f"UPDATE complaints SET {_CURRENT_DUE} WHERE id = ?", (complaint_id,))
     row = await _scope_row(tx, complaint_id)
@@ -287,7 +319,8 @@ async def waiting_for_a_unit(tx: Tx) -> list[Complaint]:
 
 async def evidence(tx: Tx, complaint_id: int) -> list[Row]:
     return await tx.fetchall(
-        "SELECT kind, message_id, caption, file_id, file_name FROM complaint_evidence WHERE complaint_id = ? "
+        "SELECT kind, message_id, caption, file_id, file_name, duration, account FROM complaint_evidence "
+        "WHERE complaint_id = ? "
         "ORDER BY position",
         (complaint_id,),
     )

@@ -43,34 +43,37 @@ async def count(tx: Tx, scopes: Iterable[str], measure: str, at: float, seconds:
     )
 
 
-Window = tuple[int, int, float | None]  # count in the last 7 days, in the last 30, median seconds over 30
+Window = tuple[int, int, float | None]  # count in the last 7 days, in the last 30, median seconds
 
 
-async def windows(tx: Tx, scope: str, measures: tuple[str, ...], now: float) -> dict[str, Window]:
+async def windows(
+    tx: Tx, scope: str, measures: tuple[str, ...], now: float, median_days: int = 30
+) -> dict[str, Window]:
     """For each measure: (count in the last 7 days, count in the last 30 days, median seconds over
-    the 30 days). One read for all measures: /status of the whole country sums ~2,000 rows."""
+    the last `median_days`, e.g. 7 for a week's chart). One read for all measures: /status of the
+    whole country sums ~2,000 rows."""
     today = day_of(now)
     marks = ", ".join("?" for _ in measures)
     rows = await tx.fetchall(
-        "SELECT measure, bucket, SUM(count), SUM(CASE WHEN day > ? THEN count ELSE 0 END) FROM daily_figures "
-        f"WHERE scope = ? AND measure IN ({marks}) AND day > ? GROUP BY measure, bucket",
-        (today - 7, scope, *measures, today - 30),
+        "SELECT measure, bucket, SUM(CASE WHEN day > ? THEN count ELSE 0 END), "
+        "SUM(CASE WHEN day > ? THEN count ELSE 0 END), SUM(CASE WHEN day > ? THEN count ELSE 0 END) "
+        f"FROM daily_figures WHERE scope = ? AND measure IN ({marks}) AND day > ? GROUP BY measure, bucket",
+        (today - 7, today - 30, today - median_days, scope, *measures, today - max(30, median_days)),
     )
-    return {m: _window([(r[1], r[2], r[3]) for r in rows if r[0] == m]) for m in measures}
+    return {m: _window([(r[1], r[2], r[3], r[4]) for r in rows if r[0] == m]) for m in measures}
 
 
-def _window(rows: list[tuple[int, int, int]]) -> Window:
-    last_7 = sum(r[2] for r in rows)
-    buckets = {r[0]: r[1] for r in rows}
+def _window(rows: list[tuple[int, int, int, int]]) -> Window:
+    """rows: (bucket, count in 7 days, in 30 days, in the median's days)."""
+    last_7, last_30 = sum(r[1] for r in rows), sum(r[2] for r in rows)
+    buckets = {r[0]: r[3] for r in rows if r[3]}
     total = sum(buckets.values())
-    if not total:
-        return last_7, 0, None
     seen = 0
     for bucket in sorted(buckets):
         seen += buckets[bucket]
         if seen * 2 >= total:
-            return last_7, total, bucket_middle(bucket)
-    return last_7, total, None  # pragma: no cover - the loop always reaches half
+            return last_7, last_30, bucket_middle(bucket)
+    return last_7, last_30, None  # no times in that span
 
 
 OPEN = ("submitted", "acknowledged")

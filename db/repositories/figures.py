@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.domain.units import Level, Unit
 from db.database import Tx
+from db.dialect import day_number
 from db.repositories import daily
 
 DAY = 86400.0
@@ -50,9 +51,10 @@ class Figures:
     acknowledged_30: int
     resolved_7: int
     resolved_30: int
-    median_ack_s: float | None  # over the last 30 days
+    median_ack_s: float | None  # over the last `median_days`
     median_resolve_s: float | None
     worst_units: list[tuple[str, int]]  # unit code, overdue count
+    median_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -66,11 +68,11 @@ class OpenItem:
     due_at: float | None
 
 
-async def figures(tx: Tx, scope: Scope, now: float) -> Figures:
+async def figures(tx: Tx, scope: Scope, now: float, median_days: int = 30) -> Figures:
     code = scope.code or daily.MINISTRY
     opened = await daily.open_counts(tx, code)
     late = await overdue_totals(tx, scope, now)
-    windows = await daily.windows(tx, code, ("acknowledged", "resolved"), now)
+    windows = await daily.windows(tx, code, ("acknowledged", "resolved"), now, median_days)
     ack_7, ack_30, median_ack = windows["acknowledged"]
     res_7, res_30, median_res = windows["resolved"]
     return Figures(
@@ -85,6 +87,7 @@ async def figures(tx: Tx, scope: Scope, now: float) -> Figures:
         median_ack_s=median_ack,
         median_resolve_s=median_res,
         worst_units=await worst_units(tx, scope, now),
+        median_days=median_days,
     )
 
 
@@ -133,14 +136,14 @@ async def count_open(tx: Tx, scope: Scope, now: float, *, overdue_only: bool) ->
 
 async def per_day(tx: Tx, scope: Scope, since: float) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """Complaints filed, and complaints that became overdue, per day (Phnom Penh, UTC+7)."""
-    day = "date(created_at + 25200, 'unixepoch')"
+    day = day_number(tx.dialect, "created_at", 25200)
     filed = await tx.fetchall(
         f"SELECT {day} AS d, COUNT(*) FROM complaints WHERE created_at >= ? AND {scope.condition} "
         "GROUP BY d ORDER BY d",
         (since, *scope.params),
     )
     overdue = await tx.fetchall(
-        "SELECT date(e.at + 25200, 'unixepoch') AS d, COUNT(DISTINCT e.complaint_id) FROM complaint_events e "
+        f"SELECT {day_number(tx.dialect, 'e.at', 25200)} AS d, COUNT(DISTINCT e.complaint_id) FROM complaint_events e "
         f"JOIN complaints c ON c.id = e.complaint_id WHERE e.action = 'overdue' AND e.at >= ? AND "
         f"{scope.where('c.')} GROUP BY d ORDER BY d",
         (since, *scope.params),
@@ -163,7 +166,10 @@ async def export_rows(tx: Tx, scope: Scope, since: float) -> list[dict]:
     rows = await tx.fetchall(
         "SELECT c.tracking_no, c.created_at, c.category, c.province_code, c.district_code, c.commune_code, "
         "c.unit_code, c.status, c.acknowledged_at, c.closed_at, c.pseudonym, c.contact_mode, c.phone, c.description, "
-        "c.citizen_id, c.citizen_name AS first_name, c.citizen_username AS username, c.feedback "
+        "c.citizen_id, c.citizen_name AS first_name, c.citizen_username AS username, c.feedback, "
+        "c.ack_due_at, c.resolve_due_at, c.escalated_to, "
+        "(SELECT COUNT(*) FROM complaint_events e WHERE e.complaint_id = c.id "
+        "AND e.action IN ('reopened', 'appealed')) AS reopened "
         "FROM complaints c WHERE c.created_at >= ? AND "
         f"{scope.where('c.')} ORDER BY c.created_at",
         (since, *scope.params),

@@ -35,6 +35,16 @@ async def pending(tx: Tx) -> list[InboxItem]:
     return [InboxItem(r["update_id"], r["chat_key"], r["payload"]) for r in rows]
 
 
+async def pending_of_chat(tx: Tx, chat_key: str, limit: int = 200) -> list[InboxItem]:
+    """A chat's unprocessed updates in arrival order (what its lease holder must handle)."""
+    rows = await tx.fetchall(
+        "SELECT update_id, chat_key, payload FROM inbox WHERE chat_key = ? AND processed_at IS NULL "
+        "ORDER BY seq LIMIT ?",
+        (chat_key, limit),
+    )
+    return [InboxItem(r["update_id"], r["chat_key"], r["payload"]) for r in rows]
+
+
 async def mark_processed(tx: Tx, update_id: int) -> None:
     await tx.execute(
         "UPDATE inbox SET processed_at = ? WHERE update_id = ? AND processed_at IS NULL", (time.time(), update_id)

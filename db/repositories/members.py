@@ -187,7 +187,7 @@ async def move_presence(tx: Tx, old_chat_id: int, new_chat_id: int) -> None:
     """A group became a supergroup: the same people are in it."""
     await tx.execute(
         "INSERT INTO group_presence (chat_id, user_id, present, updated_at) "
-        "SELECT ?, user_id, present, updated_at FROM group_presence WHERE chat_id = ? "
+        "SELECT CAST(? AS BIGINT), user_id, present, updated_at FROM group_presence WHERE chat_id = ? "
         "ON CONFLICT (chat_id, user_id) DO NOTHING",
         (new_chat_id, old_chat_id),
     )

@@ -173,7 +173,9 @@ async def move_bot_chat(tx: Tx, old_chat_id: int, new_chat_id: int) -> None:
     """A group became a supergroup: the bot keeps its rights there (Telegram carries them over)."""
     await tx.execute(
         "INSERT INTO bot_chats (chat_id, status, can_restrict, title, updated_at) "
-        "SELECT ?, status, can_restrict, title, ? FROM bot_chats WHERE chat_id = ? "
+        # Typed parameters: PostgreSQL cannot infer a type for a bare "SELECT ?".
+        "SELECT CAST(? AS BIGINT), status, can_restrict, title, CAST(? AS DOUBLE PRECISION) FROM bot_chats "
+        "WHERE chat_id = ? "
         "ON CONFLICT (chat_id) DO NOTHING",
         (new_chat_id, time.time(), old_chat_id),
     )

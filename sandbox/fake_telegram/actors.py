@@ -166,10 +166,11 @@ class FakeUser:
         caption: str | None = None,
         *,
         duration: int = 3,
+        mime_type: str | None = None,  # Telegram's apps record Ogg Opus (the default); the sandbox page may send WebM
         chat: FakeGroup | None = None,
         reply_to: ReplyTo = None,
     ) -> Message:
-        return self._media("voice", data, caption, chat, reply_to, duration=duration)
+        return self._media("voice", data, caption, chat, reply_to, duration=duration, mime_type=mime_type)
 
     def send_audio(
         self,

@@ -16,6 +16,7 @@ from .limits import FloodLimits, LimitReport
 from .methods import Context, Poller
 from .models import ChatRecord, Message, UserRecord
 from .server import BotApiServer, Call, ErrorRecord
+from .webhooks import WebhookDelivery
 from .world import Event, World
 
 T = TypeVar("T")
@@ -46,6 +47,7 @@ class FakeTelegram:
         limits: FloodLimits | None = None,
         callback_timeout: float = 15.0,
         strict_html_entities: bool = True,
+        webhook_via: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         bot = UserRecord(int(token.split(":", 1)[0]), bot_first_name, username=bot_username, is_bot=True)
@@ -57,6 +59,7 @@ class FakeTelegram:
             "latency": latency,
             "enforce_limits": enforce_limits,
             "limits": limits,
+            "webhook_via": webhook_via,  # see webhooks.py: where the https webhook URL's proxy listens
         }
         self._subscribers: list[asyncio.Queue[Event]] = []
         self._waiters: set[asyncio.Event] = set()
@@ -68,6 +71,7 @@ class FakeTelegram:
         o = self._options
         self.world = world
         self.poller = Poller(world)
+        self.poller.webhooks = WebhookDelivery(world, via=o["webhook_via"])
         self.ctx = Context(world, self.poller, o["callback_timeout"], o["strict_html_entities"])
         self.server = BotApiServer(
             self.ctx,
@@ -102,6 +106,7 @@ class FakeTelegram:
         await self.server.start(host, port)
 
     async def stop(self) -> None:
+        await self.poller.webhooks.close()
         await self.server.stop()
 
     async def __aenter__(self) -> FakeTelegram:

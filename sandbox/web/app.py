@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import io
 import json
 import logging
@@ -19,31 +18,30 @@ from aiohttp import web
 from PIL import Image, UnidentifiedImageError
 
 from bot.i18n import LANGUAGES, N_, Catalogs, Translator
-from sandbox.demo import CHAIN, MINISTRY, PROVINCE, Cast, describe
+from sandbox.demo import CHAIN, MINISTRY, PROVINCE, Cast, describe, unit_named
 from sandbox.fake_telegram import FakeTelegram
 from sandbox.fake_telegram.actors import FakeGroup, FakeUser
 from sandbox.fake_telegram.errors import ButtonNotFound
 from sandbox.fake_telegram.world import Event
+from sandbox.web.fonts import emoji_font, khmer_font
 from sandbox.web.render import message_json, reply_keyboard_json, sender_name
 from sandbox.web.strings import PAGE_STRINGS
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_UPLOAD = 20 * 1024 * 1024  # Telegram's limit for files a bot downloads
+MAX_TEXT = 4096  # Telegram's limit for one message, in UTF-16 units: its apps split a longer text
+MAX_VOICE_SECONDS = 3 * 60 * 60
+# What a sound file starts with -> its type (the page's recordings are WebM or Ogg Opus).
+SOUND_SIGNATURES = (
+    (b"OggS", "audio/ogg"),
+    (b"\x1a\x45\xdf\xa3", "audio/webm"),
+    (b"ID3", "audio/mpeg"),
+    (b"\xff\xfb", "audio/mpeg"),
+    (b"\xff\xf3", "audio/mpeg"),
+)
 PERSONAS = ("citizen", "officer", "supervisor")
 PERSONA_LABELS = {"citizen": "Citizen", "officer": "Officer", "supervisor": "Supervisor"}
-
-
-@functools.cache
-def khmer_font() -> Path:
-    """Noto Sans Khmer from the installed fontpkg package (the page must not depend on a CDN)."""
-    import fontpkg_noto_sans_khmer as package
-
-    found = sorted(Path(package.__file__).resolve().parent.rglob("NotoSansKhmer*.ttf"))
-    regular = [f for f in found if "Regular" in f.name] or found
-    if not regular:
-        raise RuntimeError("fontpkg-noto-sans-khmer is installed without its font file")
-    return regular[0]
 
 
 class Problem(Exception):
@@ -76,12 +74,15 @@ class WebClient:
         t = t or self.catalogs.get("en")
         world, cast = self.fake.world, self.cast
         name = lambda uid: sender_name(world, uid)  # noqa: E731
+        # A private chat is the person's chat with the bot: their Telegram shows the bot's name on
+        # it, so does the page; the subtitle says whose chat it is.
+        bot_name = world.bot.first_name
         listed = [
             {
                 "id": cast.citizen,
-                "title": name(cast.citizen),
+                "title": bot_name,
                 "kind": "private",
-                "subtitle": t("Citizen · private chat with the bot"),
+                "subtitle": t("%(name)s, citizen · private chat with the bot", name=name(cast.citizen)),
                 "default_persona": "citizen",
                 "members": {"citizen": name(cast.citizen)},
             }
@@ -104,9 +105,13 @@ class WebClient:
         listed.append(
             {
                 "id": cast.supervisor,
-                "title": name(cast.supervisor),
+                "title": bot_name,
                 "kind": "private",
-                "subtitle": t("Supervisor of province %(code)s · private chat with the bot", code=PROVINCE),
+                "subtitle": t(
+                    "%(name)s, supervisor of %(unit)s · private chat with the bot",
+                    name=name(cast.supervisor),
+                    unit=unit_named(t, PROVINCE),
+                ),
                 "default_persona": "supervisor",
                 "members": {"supervisor": name(cast.supervisor)},
             }
@@ -190,7 +195,10 @@ class WebClient:
         return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
     async def font(self, request: web.Request) -> web.FileResponse:
-        return web.FileResponse(khmer_font(), headers={"Content-Type": "font/ttf", "Cache-Control": "max-age=86400"})
+        found = {"khmer": khmer_font, "emoji": emoji_font}.get(request.match_info["name"])
+        if found is None:
+            raise web.HTTPNotFound()
+        return web.FileResponse(found(), headers={"Content-Type": "font/ttf", "Cache-Control": "max-age=86400"})
 
     async def strings(self, request: web.Request) -> web.Response:
         lang = request.match_info["lang"]
@@ -259,6 +267,8 @@ class WebClient:
             text = str(body.get("text", "")).strip()
             if not text:
                 raise Problem(N_("Write a message first."))
+            if len(text.encode("utf-16-le")) // 2 > MAX_TEXT:  # as Telegram's server: its apps split first
+                raise Problem(N_("A message can be at most %(limit)s characters long."), limit=MAX_TEXT)
             reply_to = body.get("reply_to")
             return user.send(text, chat=group, reply_to=int(reply_to) if reply_to else None)
         if action == "press":
@@ -299,6 +309,12 @@ class WebClient:
             raise Problem(N_("The file is larger than %(size)s MB."), size=MAX_UPLOAD // (1024 * 1024))
         caption = str(form.get("caption") or "").strip() or None
         reply_to = int(str(form["reply_to"])) if form.get("reply_to") else None
+        if form.get("as") == "voice":
+            mime = sound_type(data)
+            if mime is None:
+                raise Problem(N_("A voice message must be a sound recording (Ogg, WebM, MP3, M4A or WAV)."))
+            duration = min(max(int(str(form.get("duration") or 0)), 1), MAX_VOICE_SECONDS)
+            return user.send_voice(data, caption, duration=duration, mime_type=mime, chat=group, reply_to=reply_to)
         try:
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
@@ -313,7 +329,7 @@ class WebClient:
         app.add_routes(
             [
                 web.get("/", self.index),
-                web.get("/font/khmer.ttf", self.font),
+                web.get("/font/{name}.ttf", self.font),
                 web.get("/api/i18n/{lang}", self.strings),
                 web.get("/api/state", self.state),
                 web.get("/api/events", self.events),
@@ -331,6 +347,18 @@ class WebClient:
 
         app.on_shutdown.append(close_streams)
         return app
+
+
+def sound_type(data: bytes) -> str | None:
+    """The type of a sound file from its first bytes, or None if it is not one the page sends."""
+    for signature, mime in SOUND_SIGNATURES:
+        if data.startswith(signature):
+            return mime
+    if data[4:8] == b"ftyp":
+        return "audio/mp4"
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "audio/wav"
+    return None
 
 
 def _missing():

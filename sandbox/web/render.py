@@ -127,6 +127,7 @@ def _media(world: World, message: Message) -> dict[str, Any] | None:
         "file_name": stored.file_name if stored else None,
         "mime_type": stored.mime_type if stored else None,
         "size": stored.file_size if stored else None,
+        "duration": message.media.get("duration") if isinstance(message.media, dict) else None,
     }
     if message.media_kind == "sticker" and isinstance(message.media, dict):
         found["emoji"] = message.media.get("emoji")

@@ -73,4 +73,13 @@ PAGE_STRINGS: dict[str, str] = {
     "share_contact": N_("Share my phone number"),
     "show_keyboard": N_("Show the bot's buttons"),
     "hide_keyboard": N_("Hide the bot's buttons"),
+    # Voice messages
+    "record_voice": N_("Record a voice message"),
+    "send_voice": N_("Stop and send the voice message"),
+    "recording": N_("Recording a voice message…"),
+    "cancel_recording": N_("Cancel the recording"),
+    "voice_file": N_("Send a voice message from a sound file"),
+    "mic_unavailable": N_("The microphone cannot be used here: choose a sound file instead."),
+    # Header of a private chat: it is a chat with the bot
+    "bot_subtitle": N_("bot"),
 }

@@ -32,6 +32,9 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # A fake microphone (a tone), allowed without asking: the citizen records a voice note.
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
 ]
 # Time for the officer to acknowledge in the browser; then a short resolution deadline to watch.
 JOURNEY_DEADLINES = {"ACK_DEADLINE": "120s", "RESOLVE_DEADLINE": "8s", "ESCALATION_STEP": "8s", "SWEEP_INTERVAL": "1s"}
@@ -58,6 +61,7 @@ async def browser():
 
 async def open_page(browser, sandbox: SandboxProcess, lang: str):
     context = await browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    await context.grant_permissions(["microphone"], origin=sandbox.url)
     await context.add_init_script(f"localStorage.setItem('sandbox.lang', '{lang}');")
     page = await context.new_page()
     page.set_default_timeout(STEP)
@@ -124,8 +128,14 @@ async def test_a_new_user_walks_through_every_role_in_the_browser(browser, tmp_p
             await page.get_by_test_id("button").filter(has_text=re.compile(f"^{place}")).first.click()
             await page.wait_for_timeout(400)  # the picker is edited in place
         await expect_message(page, "What happened")
-        await say(page, "Drugs are sold every night behind the market.")
-        await expect_message(page, "Saved")
+        # The account is a voice note, recorded with the (fake) microphone: 🎤, speak, ➤.
+        await page.get_by_test_id("record").click()
+        await page.get_by_test_id("recording").wait_for()
+        await page.wait_for_timeout(2_200)
+        await page.get_by_test_id("record").click()
+        await expect_message(page, "Saved your voice message")
+        assert await last_message(page).locator("audio").count() == 0  # the bot's answer; the note is above it
+        assert await page.get_by_test_id("message").filter(has=page.locator("audio")).count() == 1
         await page.get_by_test_id("reply-button").filter(has_text="Done").click()
         await expect_message(page, "photos, videos")
         picture = io.BytesIO()
@@ -136,6 +146,8 @@ async def test_a_new_user_walks_through_every_role_in_the_browser(browser, tmp_p
         await expect_message(page, "Saved: ")
         await page.get_by_test_id("reply-button").filter(has_text="Done").click()
         await page.get_by_test_id("reply-button").filter(has_text="Stay anonymous").click()
+        await expect_message(page, "voice, 0:0")  # the review tells what happened: 🎤 voice, 0:02
+        await shot(page, "1-citizen-review-with-voice")
         await press_inline(page, "Submit")
         await expect_message(page, "Your complaint has been filed")
         receipt = await last_message(page).inner_text()
@@ -146,6 +158,7 @@ async def test_a_new_user_walks_through_every_role_in_the_browser(browser, tmp_p
         await open_chat(page, chats["171001"])
         await expect_message(page, re.escape(tracking.display(number, "km")))
         await page.get_by_test_id("message").filter(has=page.locator("img")).last.wait_for()  # the evidence
+        await page.get_by_test_id("message").filter(has=page.locator("audio")).last.wait_for()  # the account, to play
         await press_callback(page, ":ack")
         await expect_message(page, "Dara")  # the card names who acknowledged
         await press_callback(page, ":reply")
@@ -231,6 +244,90 @@ async def test_khmer_is_drawn_with_the_bundled_font(browser, tmp_path):
         )
         assert widths[0] > 0 and abs(widths[0] - widths[1]) > 1
         await shot(page, "khmer-page")
+        assert errors == [], errors
+    finally:
+        assert await sandbox.stop() == 0
+
+
+def wav_tone(seconds: float = 1.5, rate: int = 8000) -> bytes:
+    """A short sound file, as a citizen might choose one instead of recording."""
+    import math
+    import struct
+    import wave
+
+    out = io.BytesIO()
+    with wave.open(out, "wb") as sound:
+        sound.setnchannels(1)
+        sound.setsampwidth(2)
+        sound.setframerate(rate)
+        frames = (int(8000 * math.sin(2 * math.pi * 440 * n / rate)) for n in range(int(seconds * rate)))
+        sound.writeframes(b"".join(struct.pack("<h", f) for f in frames))
+    return out.getvalue()
+
+
+async def test_the_page_behaves_as_a_telegram_app(browser, tmp_path):
+    sandbox = SandboxProcess(tmp_path / "sandbox")
+    await sandbox.start()
+    try:
+        state = await sandbox.get("/api/state")
+        citizen = next(c["id"] for c in state["chats"] if c["default_persona"] == "citizen" and c["kind"] == "private")
+        page, errors = await open_page(browser, sandbox, "en")
+        await open_chat(page, citizen)
+        # The citizen's chat is with the bot: its header shows the bot, not the citizen.
+        assert await page.locator("#chat-title").inner_text() == state["bot"]["name"]
+        assert "Sokha" not in await page.locator(".chat-head .chat-heading").inner_text()
+        await page.get_by_test_id("start").click()
+        await press_inline(page, "English")
+        await expect_message(page, "What would you like to do?")
+
+        # Emoji are drawn with the bundled Noto Emoji (this machine has no emoji font), not as empty squares.
+        await page.evaluate("document.fonts.ready")
+        emoji_faces = await page.evaluate(
+            "[...document.fonts].filter(f => f.family.replace(/\"/g, '') === 'Sandbox Noto Emoji').map(f => f.status)"
+        )
+        assert "loaded" in emoji_faces
+        drawn = await page.evaluate(
+            """() => {
+                const ink = (text) => {
+                    const canvas = document.createElement('canvas'); canvas.width = canvas.height = 64;
+                    const c = canvas.getContext('2d'); c.font = '48px "Sandbox Noto Emoji"'; c.fillText(text, 4, 52);
+                    return Array.from(c.getImageData(0, 0, 64, 64).data).join();
+                };
+                return [ink('🎤'), ink('📱'), ink('\ue000')];
+            }"""
+        )
+        assert drawn[0] != drawn[2] and drawn[1] != drawn[2] and drawn[0] != drawn[1]  # real glyphs, not .notdef
+
+        # A text longer than 4,096 goes out as several messages, cut where a sentence ends.
+        sentence = "ប៉ូលិសមិនបានមកទេ ទោះបីយើងបានហៅច្រើនដងក៏ដោយ។ "
+        account = (sentence * 120).strip()
+        before = len((await sandbox.get(f"/api/chats/{citizen}"))["messages"])
+        await page.get_by_test_id("composer").fill(account)
+        await page.get_by_test_id("send").click()
+        await page.get_by_test_id("message").filter(has_text="ដោយ។").nth(1).wait_for()
+        sent = [m for m in (await sandbox.get(f"/api/chats/{citizen}"))["messages"][before:] if not m["from"]["is_bot"]]
+        texts = [m["html"] for m in sent]
+        assert len(texts) == 2 and all(len(t.encode("utf-16-le")) // 2 <= 4096 for t in texts)
+        assert texts[0].endswith("។") and " ".join(texts) == account  # nothing lost, cut between sentences
+        await shot(page, "7-long-text-split")
+
+        # A toast takes its own line: every message stays visible above it.
+        await page.evaluate("showToast('Toast text for the test')")
+        toast = await page.get_by_test_id("toast").filter(has_text="Toast text").bounding_box()
+        scroller = await page.locator("#messages").bounding_box()
+        assert toast["y"] >= scroller["y"] + scroller["height"] - 1
+        newest = await last_message(page).bounding_box()
+        assert newest["y"] + newest["height"] <= toast["y"] + 1
+
+        # A voice note chosen as a sound file goes as a voice message, with its length.
+        await page.get_by_test_id("voice-file").set_input_files(
+            files=[{"name": "account.wav", "mimeType": "audio/wav", "buffer": wav_tone()}]
+        )
+        voice = page.get_by_test_id("message").filter(has=page.locator("audio")).last
+        await voice.wait_for()
+        assert "0:02" in await voice.inner_text() or "0:01" in await voice.inner_text()
+        shown = (await sandbox.get(f"/api/chats/{citizen}"))["messages"]
+        assert [m["media"]["kind"] for m in shown if m["media"]][-1] == "voice"
         assert errors == [], errors
     finally:
         assert await sandbox.stop() == 0

@@ -9,9 +9,9 @@ import random
 import pytest
 
 from bot.outgoing import Screen
-from db.database import Database
 from db.migrate import migrate
 from db.repositories import outbox
+from tests import dbaccess
 from tests.e2e.test_run_bot import BotProcess, query
 
 pytestmark = pytest.mark.e2e
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 async def test_kill_9_during_delivery_loses_no_notification(fake, tmp_path):
     db_path = tmp_path / "bot.sqlite3"
     groups = [fake.group(f"Post {i}", supergroup=True) for i in range(150)]
-    db = await Database.open(db_path)
+    db = await dbaccess.open_db(db_path)
     await migrate(db)
     async with db.transaction() as tx:
         for i, group in enumerate(groups):

@@ -6,13 +6,13 @@ import asyncio
 import json
 import os
 import signal
-import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
 
 from sandbox.fake_telegram import FakeTelegram
+from tests import dbaccess
 from tests.test_intake_flow import has_button, is_description_prompt
 
 pytestmark = pytest.mark.e2e
@@ -26,7 +26,7 @@ class BotProcess:
             **{k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL", "TELEGRAM_API_URL")},
             "BOT_TOKEN": fake.token,
             "TELEGRAM_API_URL": fake.url,
-            "DATABASE_URL": f"sqlite:///{db_path}",
+            "DATABASE_URL": dbaccess.url_for(db_path),
             "POLL_TIMEOUT": "1",
             "PTB_TIMEDELTA": "1",
             **env,
@@ -58,13 +58,8 @@ class BotProcess:
         return (await self.process.stdout.read()).decode()
 
 
-def query(db_path: Path, sql: str) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+def query(db_path: Path, sql: str) -> list:
+    return dbaccess.query(db_path, sql)
 
 
 async def run_and_collect(env: dict[str, str]) -> tuple[int, str]:
@@ -128,7 +123,7 @@ async def test_kill_9_at_any_moment_loses_nothing_and_repeats_nothing(fake, tmp_
     user.press(menu, "m:new")
     categories = await fake.wait_for_message(user.chat_id, has_button("n:1:cat:drugs"), timeout=15)
     user.press(categories, "n:1:cat:drugs")
-    await fake.wait_for_message(user.chat_id, has_button("n:1:place:17"), timeout=15)
+    await fake.wait_for_edit(user.chat_id, categories.message_id, has_button("n:1:place:17"), timeout=15)
     user.send("Svay Dankum")
     await fake.wait_for_message(user.chat_id, is_description_prompt, timeout=15)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from ..errors import GET_UPDATES_CONFLICT, WEBHOOK_CONFLICT, bad_request, conflict
 from ..params import Params
+from ..webhooks import WebhookDelivery
 from ..world import World
 from .common import Context, method
 
@@ -21,6 +23,7 @@ class Poller:
 
     def __init__(self, world: World) -> None:
         self.world = world
+        self.webhooks = WebhookDelivery(world)  # FakeTelegram sets its options
         self.polled = asyncio.Event()  # set on the first getUpdates: the bot is polling
         self._wake = asyncio.Event()
         self._active: asyncio.Future[None] | None = None
@@ -33,6 +36,7 @@ class Poller:
 
     def notify(self) -> None:
         self._wake.set()
+        self.webhooks.notify()
 
     def close(self) -> None:
         """Release every waiting long poll (server shutdown)."""
@@ -89,20 +93,19 @@ def set_webhook(ctx: Context, params: Params) -> bool:
     url = params.str("url") or ""
     if url and not url.startswith("https://"):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    secret = params.str("secret_token")
+    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise bad_request("secret token contains unallowed characters")
+    max_connections = params.int("max_connections") or 40
+    if not 1 <= max_connections <= 100:
+        raise bad_request("bad webhook: max_connections must be between 1 and 100")
     if params.bool("drop_pending_updates"):
         ctx.world.drop_pending_updates()
     allowed = params.json("allowed_updates")
     if isinstance(allowed, list):
         ctx.world.set_allowed_updates(allowed)
-    ctx.world.webhook = (
-        {
-            "url": url,
-            "secret_token": params.str("secret_token"),
-            "max_connections": params.int("max_connections") or 40,
-        }
-        if url
-        else None
-    )
+    ctx.world.webhook = {"url": url, "secret_token": secret, "max_connections": max_connections} if url else None
+    ctx.poller.webhooks.configure()
     return True
 
 
@@ -111,6 +114,7 @@ def delete_webhook(ctx: Context, params: Params) -> bool:
     if params.bool("drop_pending_updates"):
         ctx.world.drop_pending_updates()
     ctx.world.webhook = None
+    ctx.poller.webhooks.configure()
     return True
 
 
@@ -125,4 +129,8 @@ def get_webhook_info(ctx: Context, params: Params) -> dict[str, Any]:
     if webhook:
         info["max_connections"] = webhook["max_connections"]
         info["allowed_updates"] = sorted(ctx.world.allowed_updates)
+        delivery = ctx.poller.webhooks
+        if delivery.last_error_date is not None:
+            info["last_error_date"] = delivery.last_error_date
+            info["last_error_message"] = delivery.last_error_message
     return info

@@ -35,6 +35,8 @@ const S = {
   stickToBottom: true,
   eventsOpenedBefore: false,
   loading: null,
+  recording: null,          // the VoiceRecording under way (compose.js), if any
+  recordingTimer: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -420,6 +422,7 @@ function openChat(chatId) {
   const switching = chatId !== S.openChatId;
   S.openChatId = chatId;
   if (switching) {
+    cancelRecording();   // a note being recorded belongs to the chat it was started in
     S.persona = defaultPersona(chat);
     S.replyTo = null;
     S.forceReplySeen.delete(chatId);   // coming back to a chat offers its pending forced reply again
@@ -434,6 +437,7 @@ function openChat(chatId) {
 }
 
 function closeChat() {
+  cancelRecording();
   S.openChatId = null;
   S.replyTo = null;
   $("chat").hidden = true;
@@ -445,7 +449,8 @@ function closeChat() {
 function renderOpenChat({ keepScroll = false } = {}) {
   const chat = S.chatsById.get(S.openChatId);
   $("chat-title").textContent = chat.title;
-  $("chat-subtitle").textContent = chat.subtitle || "";
+  // A private chat is with the bot: its header names the bot, as Telegram's does ("bot" under it).
+  $("chat-subtitle").textContent = chat.kind === "private" ? t("bot_subtitle") : chat.subtitle || "";
   const avatar = $("chat-avatar");
   avatar.className = `avatar c${colourIndex(chat.id)}`;
   avatar.textContent = initials(chat.title);
@@ -632,7 +637,8 @@ function fileCard(media) {
   card.append(el("div", `file-icon${hasExtension ? "" : " emoji"}`, icon));
   const details = el("div", "file-details");
   details.append(el("div", "file-name", name));
-  const line = el("div", "file-size", formatSize(media.size));
+  const length = media.duration && (media.kind === "voice" || media.kind === "audio") ? formatDuration(media.duration) : "";
+  const line = el("div", "file-size", [length && localDigits(length), formatSize(media.size)].filter(Boolean).join(" · "));
   if (safeUrl(media.url)) {
     if (line.textContent) line.append(" · ");
     line.append(el("a", "file-download", t("download"),
@@ -814,16 +820,24 @@ function autoGrow() {
 
 // ---------------------------------------------------------------- actions
 
+/** Send what was typed; a text over Telegram's 4,096 goes out as several messages, in order, as
+ *  Telegram's apps do (compose.js). The first part carries the reply. */
 async function sendText(text) {
-  const body = text.trim();
-  if (!body || S.openChatId === null) return;
-  const replyTo = S.replyTo?.message.message_id ?? null;
+  const parts = splitLikeTelegram(text);
+  if (!parts.length || S.openChatId === null) return;
+  let replyTo = S.replyTo?.message.message_id ?? null;
   const composer = $("composer");
   composer.value = "";
   autoGrow();
   clearReply();
-  const answer = await act("/api/send", { text: body, reply_to: replyTo });
-  if (!answer && !composer.value) { composer.value = text; autoGrow(); }   // give the text back
+  for (const [index, part] of parts.entries()) {
+    const answer = await act("/api/send", { text: part, reply_to: replyTo });
+    if (!answer) {   // give back what was not sent
+      if (!composer.value) { composer.value = parts.slice(index).join("\n"); autoGrow(); }
+      return;
+    }
+    replyTo = null;
+  }
 }
 
 async function pressButton(message, spec, button) {
@@ -901,9 +915,11 @@ function renderTyping() {
   if (active) $("typing").textContent = typingText(state.action);
 }
 
+/** A short notice. In an open chat it takes its own line above the composer (the messages move up
+ *  for it), so it never covers a message; with no chat open it floats over the welcome note. */
 function showToast(text) {
   const toast = el("div", "toast", text, { "data-testid": "toast", role: "status" });
-  $("toasts").append(toast);
+  $($("chat").hidden ? "toasts-floating" : "toasts").append(toast);
   setTimeout(() => toast.classList.add("fading"), TOAST_MS);
   setTimeout(() => toast.remove(), TOAST_MS + 400);
 }
@@ -1029,6 +1045,13 @@ function wireStaticControls() {
   $("share-location").addEventListener("click", shareLocation);
   $("share-contact").addEventListener("click", shareContact);
   $("keyboard-toggle").addEventListener("click", toggleKeyboard);
+  $("record").addEventListener("click", toggleRecording);
+  $("recording-cancel").addEventListener("click", cancelRecording);
+  $("voice-file").addEventListener("change", (event) => {
+    const file = event.target.files[0];
+    event.target.value = "";
+    chooseVoiceFile(file);
+  });
   $("attach").addEventListener("change", (event) => {
     const file = event.target.files[0];
     event.target.value = "";   // choosing the same file twice still fires `change`
