@@ -154,6 +154,18 @@ class Conversation:
 
 
 @pytest.fixture
+async def post_world(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[object]:
+    """The bot with its units, the Sla Kram post's group bound (tests/stations.py), checked on exit."""
+    from tests.stations import POST, make_world
+
+    world = await make_world(fake, tmp_path)
+    await world.bind(POST)
+    yield world
+    await world.bot.stop()
+    fake.assert_no_errors()
+
+
+@pytest.fixture
 def citizen(fake: FakeTelegram) -> Callable[..., Conversation]:
     def make(first_name: str = "Sokha", language_code: str = "km", **kwargs: object) -> Conversation:
         return Conversation(fake, fake.user(first_name, language_code=language_code, **kwargs))

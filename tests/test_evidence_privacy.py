@@ -19,7 +19,7 @@ from bot.domain.intake import Draft, Evidence, IntakeError, Step
 from bot.i18n import Catalogs
 from bot.views import evidence as evidence_views
 from tests.conftest import Conversation
-from tests.stations import POST, make_world
+from tests.stations import POST
 from tests.test_intake_flow import choose_language, has_button, is_description_prompt
 
 XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:Description photoshop:City="Siem Reap"/></x:xmpmeta>'
@@ -42,12 +42,8 @@ def exif_jpeg(width: int = 64, height: int = 32, orientation: int = 6) -> bytes:
 
 
 @pytest.fixture
-async def world(fake, tmp_path):
-    w = await make_world(fake, tmp_path)
-    await w.bind(POST)
-    yield w
-    await w.bot.stop()
-    fake.assert_no_errors()
+def world(post_world):
+    return post_world
 
 
 async def at_evidence_step(chat: Conversation):

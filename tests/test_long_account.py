@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bot.domain import intake
-from tests.stations import POST, file_complaint, make_world
+from tests.stations import POST, file_complaint
 from tests.test_intake_flow import to_description
 
 WORDS = "The officer at the checkpoint stopped us again and asked for money before letting us pass. "
@@ -21,12 +21,8 @@ def account(chars: int, marker: str) -> str:
 
 
 @pytest.fixture
-async def world(fake, tmp_path):
-    w = await make_world(fake, tmp_path)
-    await w.bind(POST)
-    yield w
-    await w.bot.stop()
-    fake.assert_no_errors()
+def world(post_world):
+    return post_world
 
 
 async def test_a_five_thousand_character_account_reaches_the_post_whole(world, citizen):

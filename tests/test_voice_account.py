@@ -8,17 +8,13 @@ import json
 
 import pytest
 
-from tests.stations import POST, file_complaint, make_world
+from tests.stations import POST, file_complaint
 from tests.test_intake_flow import to_description
 
 
 @pytest.fixture
-async def world(fake, tmp_path):
-    w = await make_world(fake, tmp_path)
-    await w.bind(POST)
-    yield w
-    await w.bot.stop()
-    fake.assert_no_errors()
+def world(post_world):
+    return post_world
 
 
 async def test_a_voice_message_alone_is_a_complaint_the_post_can_hear(world, citizen):
