@@ -43,7 +43,8 @@ def sample(text: str, name: str, **labels: str) -> float:
 
 
 def write(bot: RunningBot, sql: str, params: tuple = ()) -> None:
-    """A write from outside the bot (another process would do the same), on either engine."""
+    """A write from outside the bot (another process would do the same), on either engine. Call it in
+    a thread: the bot shares the test's event loop and must be free to finish its own writes."""
     assert bot.db_path is not None
     conn = dbaccess.connect(bot.db_path, timeout=10)
     try:
@@ -89,7 +90,7 @@ async def test_a_stale_sweep_heartbeat_is_503_naming_the_sweep(fake, tmp_path):
     try:
         await healthy(port)
         # The sweep last ran ten minutes ago (SWEEP_INTERVAL is 60 s: the limit is 120 s).
-        write(bot, "UPDATE heartbeats SET at = ? WHERE name = 'sweep'", (time.time() - 600,))
+        await asyncio.to_thread(write, bot, "UPDATE heartbeats SET at = ? WHERE name = 'sweep'", (time.time() - 600,))
         status, text = await get(port, "/healthz")
         body = json.loads(text)
         assert status == 503 and body["status"] == "failing"
@@ -128,7 +129,8 @@ async def test_metrics_count_updates_sent_messages_and_read_the_outbox(fake, tmp
 
         # A message to a chat that does not exist: Telegram refuses it for good, the sender parks it.
         parked_before = sample(after, "bot_messages_parked_total", method="sendMessage")
-        write(
+        await asyncio.to_thread(
+            write,
             bot,
             "INSERT INTO outbox (chat_id, method, payload, priority, next_attempt_at, created_at) "
             "VALUES (?, 'sendMessage', ?, 'notify', ?, ?)",

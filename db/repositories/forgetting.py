@@ -60,6 +60,9 @@ async def pseudonymise_closed(tx: Tx, citizen_id: int) -> int:
         "UPDATE outbox SET payload = ? WHERE chat_id = ? AND state != 'pending' AND payload != ?",
         (WIPED, citizen_id, WIPED),
     )
+    # Those still waiting (the answer to /forget itself, a screen being closed) go out as queued and
+    # are wiped once Telegram has them, like an ephemeral message.
+    await tx.execute("UPDATE outbox SET ephemeral = 1 WHERE chat_id = ? AND state = 'pending'", (citizen_id,))
     return len(closed)
 
 
