@@ -17,6 +17,7 @@ import argparse
 import glob
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -73,6 +74,19 @@ def start(folder: Path, port: int = DEFAULT_PORT) -> str:
     return f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 
+def free_port(wanted: int) -> int:
+    """`wanted` if nothing listens there, else a free loopback port: a throw-away cluster must not
+    fail because another one (a developer's, a killed run's) holds the default."""
+    for port in (wanted, 0):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError("no free port on 127.0.0.1")
+
+
 def stop(folder: Path) -> None:
     subprocess.run(
         _as_owner([str(binaries() / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "-w", "stop"]),
@@ -98,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("run needs a command after --")
     folder = Path(tempfile.mkdtemp(prefix="pg_test_"))
     try:
-        url = start(folder, args.port)
+        url = start(folder, free_port(args.port))
         started = time.monotonic()
         result = subprocess.run(command, env={**os.environ, "TEST_DATABASE_URL": url}, check=False)
         print(f"PostgreSQL pass: {time.monotonic() - started:.0f} s", file=sys.stderr)
