@@ -195,6 +195,11 @@ def connect(path: Path, **sqlite_options: Any) -> Any:
     return _PgConnection(url_for(path))
 
 
+def exists(path: Path) -> bool:
+    """Whether the bot has created its database yet (a PostgreSQL one exists from `url_for` on)."""
+    return ON_POSTGRES or Path(path).exists()
+
+
 def query(path: Path, sql: str, params: Sequence[Any] = ()) -> list[Any]:
     """Rows read in a separate, read-only connection (row["col"], row[0])."""
     if PG_URL is None:

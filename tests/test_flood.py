@@ -256,7 +256,7 @@ async def test_waiting_card_refreshes_become_one_edit(world, citizen):
 
     refreshes = world.query(
         "SELECT state, message_id FROM outbox WHERE method = 'editMessageText' AND chat_id = ? AND id > "
-        "(SELECT MIN(id) FROM outbox WHERE payload LIKE '%detail number 0%')",
+        "(SELECT MIN(id) FROM outbox WHERE payload LIKE '%detail number 0%') ORDER BY id",
         (group.id,),
     )
     assert len(refreshes) == 5 and {r["state"] for r in refreshes} == {"sent"}

@@ -149,7 +149,7 @@ async def test_strangers_other_units_and_forged_buttons_change_nothing(world, ci
     group.send(stranger, "I am the police, tell me your name", reply_to=card)
     await fake.wait_for_message(group.id, lambda m: "Only officers of" in m.plain_text)
     assert world.query("SELECT status FROM complaints")[0]["status"] == "submitted"
-    assert [r["action"] for r in world.query("SELECT action FROM complaint_events")] == ["filed", "routed"]
+    assert [r["action"] for r in world.query("SELECT action FROM complaint_events ORDER BY id")] == ["filed", "routed"]
 
 
 async def test_double_taps_do_nothing_twice(world, citizen):

@@ -270,7 +270,7 @@ async def test_a_card_press_copied_into_another_group_changes_nothing(world, cit
     assert fake.message(elsewhere.chat_id, elsewhere.message_id).edit_count == 0
     assert fake.bot_messages(world.family.id) == [fake.message(elsewhere.chat_id, elsewhere.message_id)]
     assert world.query("SELECT status FROM complaints")[0]["status"] == "submitted"
-    assert [r["action"] for r in world.query("SELECT action FROM complaint_events")] == ["filed", "routed"]
+    assert [r["action"] for r in world.query("SELECT action FROM complaint_events ORDER BY id")] == ["filed", "routed"]
     assert world.query("SELECT COUNT(*) FROM pending_inputs")[0][0] == 0
     # On the card itself the same button works.
     answer = await pressed(world, world.officer, card, f"c:{cid}:ack")
@@ -318,7 +318,7 @@ async def test_escalation_buttons_are_refused_outside_a_level_above(world, citiz
     await asyncio.sleep(0.5)
     row = world.query("SELECT unit_code, status FROM complaints")[0]
     assert (row["unit_code"], row["status"]) == (POST, "submitted")
-    assert [r["action"] for r in world.query("SELECT action FROM complaint_events")] == ["filed", "routed"]
+    assert [r["action"] for r in world.query("SELECT action FROM complaint_events ORDER BY id")] == ["filed", "routed"]
     assert world.query("SELECT COUNT(*) FROM pending_inputs")[0][0] == 0
     assert len(fake.bot_messages(world.family.id)) == 1
 

@@ -130,7 +130,9 @@ async def test_kill_9_at_any_moment_loses_nothing_and_repeats_nothing(fake, tmp_
     # Kill while the description is being handled: Telegram answers slowly, so the bot is mid-way.
     fake.set_latency(0.4)
     user.send("A man sells methamphetamine behind the pagoda.")
-    await fake.wait_for(lambda: db.exists() and query(db, "SELECT COUNT(*) AS n FROM inbox")[0]["n"] >= 6, timeout=15)
+    await fake.wait_for(
+        lambda: dbaccess.exists(db) and query(db, "SELECT COUNT(*) AS n FROM inbox")[0]["n"] >= 6, timeout=15
+    )
     await restart()
     fake.set_latency(0)
     await fake.wait_for_message(user.chat_id, lambda m: "Saved" in m.plain_text, timeout=20)
@@ -164,7 +166,8 @@ async def test_kill_9_at_any_moment_loses_nothing_and_repeats_nothing(fake, tmp_
     )
     assert rows[0]["tracking_no"][:3] in receipt.plain_text
     assert query(db, "SELECT COUNT(*) AS n FROM inbox WHERE processed_at IS NULL")[0]["n"] == 0
-    assert query(db, "PRAGMA integrity_check")[0][0] == "ok"
+    if not dbaccess.ON_POSTGRES:  # the file survived the kills (PostgreSQL's own WAL looks after its files)
+        assert query(db, "PRAGMA integrity_check")[0][0] == "ok"
     assert await bot.terminate() == 0
     saved = [m for m in fake.bot_messages(user.chat_id) if "Saved (" in m.plain_text]
     counts = [json.dumps(m.plain_text) for m in saved]
