@@ -88,17 +88,15 @@ async def _is_live(s: Session, live: LiveScreen, message_id: int) -> bool:
         return live.message_id == message_id
     if live.outbox_id is None:  # nothing is live
         return False
-    # The send log writes every ~50 ms, so the live screen may have been sent moments ago and not be
-    # recorded yet. A pressed message that is recorded must be the live screen; one that is not was
-    # sent moments ago: the live screen, unless that is recorded as another message. (Two screens
-    # sent within one batch and the older pressed before it is written: faster than a person can
-    # press.) In this order because on PostgreSQL each statement sees what committed before it: the
-    # send log may record the live screen between the two reads, which this order tolerates.
-    pressed_row = await messages.row_of_message(s.tx, chat_id, message_id)
-    if pressed_row is not None:
-        return pressed_row == live.outbox_id
-    sent_as = await messages.message_id_of(s.tx, live.outbox_id)
-    return sent_as is None or sent_as == message_id
+    # Both looked up in one statement: on PostgreSQL two statements could straddle a send-log write
+    # and disagree (the press was then refused as stale).
+    sent_as, pressed_row = await messages.sent_as_and_row_of(s.tx, live.outbox_id, chat_id, message_id)
+    if sent_as is not None:
+        return sent_as == message_id
+    # Not recorded yet: sent moments ago (the send log writes every ~50 ms), or not sent yet. The
+    # pressed message is that one unless it is a message recorded earlier. (Two screens sent within
+    # one batch and the older pressed before it is written: faster than a person can press.)
+    return pressed_row is None
 
 
 def _unanswered(s: Session, kind: str) -> Screen | None:

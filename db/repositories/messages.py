@@ -46,6 +46,18 @@ async def row_of_message(tx: Tx, chat_id: int, message_id: int) -> int | None:
     )
 
 
+async def sent_as_and_row_of(tx: Tx, outbox_id: int, chat_id: int, message_id: int) -> tuple[int | None, int | None]:
+    """In one statement (one snapshot, also at READ COMMITTED, while the send log records messages):
+    the Telegram id row `outbox_id` was sent as, and the handle of message `message_id` of the chat
+    (None where not recorded)."""
+    row = await tx.fetchone(
+        "SELECT (SELECT message_id FROM messages WHERE outbox_id = ?) AS sent_as, "
+        "(SELECT outbox_id FROM messages WHERE chat_id = ? AND message_id = ? ORDER BY outbox_id LIMIT 1) AS pressed",
+        (outbox_id, chat_id, message_id),
+    )
+    return row["sent_as"], row["pressed"]
+
+
 async def forget_links(tx: Tx, chat_id: int, complaint_id: int) -> int:
     """/forget: the bot's messages in the citizen's chat no longer lead to the complaint (a reply to
     one of them finds nothing)."""
