@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.process import BotProcess, proc_cpu_seconds, system_cpu, thread_cpu_seconds  # noqa: E402
+from bench.process import BotProcess, proc_cpu_seconds, system_cpu  # noqa: E402
 from sandbox.fake_telegram import FakeTelegram  # noqa: E402
 from sandbox.fake_telegram.actors import FakeUser  # noqa: E402
 from sandbox.fake_telegram.limits import max_in_window  # noqa: E402
@@ -280,6 +280,7 @@ class Window:
     recorder: Recorder
     bot_cpu: float  # CPU seconds the bot process used inside the window
     bot_main_thread_cpu: float  # … of which its main thread (the event loop)
+    server_cpu: float  # CPU seconds of the database server (0 for SQLite, which runs in the bot)
     bench_cpu: float  # CPU seconds this process (fake server + simulated people) used
     system_busy: float  # fraction of all CPUs busy inside the window
     rss_max: int  # largest VmRSS of the bot sampled inside the window
@@ -308,7 +309,7 @@ class Window:
 
 async def run_window(
     crowd: Crowd,
-    bot: BotProcess,
+    bot: BotProcess,  # or bench.deployment.Instances, which has the same surface
     people: Iterable[Callable[[], Awaitable[None]]],
     *,
     warmup: float,
@@ -349,7 +350,7 @@ async def run_window(
     crowd.counters.clear()
     bot.mark()
     cpu0, bench0, (busy0, total0) = bot.cpu_seconds(), proc_cpu_seconds(), system_cpu()
-    main0 = thread_cpu_seconds(bot.pid)[0]
+    main0, server0 = bot.main_thread_cpu_seconds(), bot.server_cpu()
     started, wall_started = time.perf_counter(), time.time()
     await asyncio.sleep(max(0.0, crowd.stop_at - loop.time()))
     wall_ended = time.time()
@@ -357,7 +358,7 @@ async def run_window(
     observer.counting = False
     observer.recorder = None
     cpu1, bench1, (busy1, total1) = bot.cpu_seconds(), proc_cpu_seconds(), system_cpu()
-    main1 = thread_cpu_seconds(bot.pid)[0]
+    main1, server1 = bot.main_thread_cpu_seconds(), bot.server_cpu()
     handled = observer.answers_in_window
     counters = dict(crowd.counters)
     rss_max = bot.rss_max
@@ -376,6 +377,7 @@ async def run_window(
         recorder=measured,
         bot_cpu=cpu1 - cpu0,
         bot_main_thread_cpu=main1 - main0,
+        server_cpu=server1 - server0,
         bench_cpu=bench1 - bench0,
         system_busy=(busy1 - busy0) / max(1, total1 - total0),
         rss_max=rss_max,

@@ -29,6 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.deployment import Instances
 from bench.harness import Crowd, Observer, Recorder, Stuck, percentile, run_window
 from bench.intake_people import Citizen, EchoPerson, seed_database
 from bench.intake_report import check_targets, db_counts, figures, print_profile, table
@@ -59,12 +60,12 @@ async def run_all(actions: list[Callable[[], Awaitable[None]]], concurrency: int
 
 async def intake_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     rng = random.Random(args.seed)
-    db_path = workdir / "bot.sqlite3"
+    database_url = args.database_url or f"sqlite:///{workdir / 'bot.sqlite3'}"
     fake = FakeTelegram(latency=args.latency)
     await fake.start()
     observer = Observer(fake)
     result: dict[str, Any] = {}
-    bot: BotProcess | None = None
+    bot: BotProcess | Instances | None = None
     try:
         users = [fake.user(f"Citizen {i}", language_code="en") for i in range(args.citizens)]
         setup_crowd = Crowd(fake, observer, think=0.0 if args.setup == "seed" else 0.3, patience=args.patience * 4)
@@ -73,18 +74,26 @@ async def intake_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         if args.setup == "seed":
             log(f"seeding {args.citizens:,} users and open drafts through db.repositories …")
             started = time.perf_counter()
-            await seed_database(db_path, users, rng)
+            await seed_database(database_url, users, rng)
             seed_time = time.perf_counter() - started
             log(f"seeded in {seed_time:.1f} s")
 
-        env = bot_env(fake, DATABASE_URL=f"sqlite:///{db_path}", **dict(args.bot_env))
-        argv = [sys.executable, "run_bot.py"]
-        if args.profile:
-            argv = [sys.executable, "-m", "cProfile", "-o", str(Path(args.profile).resolve()), "run_bot.py"]
-        bot = BotProcess(argv, env, workdir / "bot.log")
-        await bot.start()
-        startup = await bot.wait_until_polling(fake)
-        log(f"bot polling after {startup:.1f} s (pid {bot.pid}, RSS {bot.rss() / MB:.0f} MB)")
+        env = bot_env(fake, DATABASE_URL=database_url, **dict(args.bot_env))
+        if args.instances > 1 or args.webhook:
+            bot = Instances(fake, env, args.instances, workdir)
+            await bot.start()
+            startup = await bot.wait_until_ready()
+            log(f"{args.instances} instance(s) in webhook mode after {startup:.1f} s, behind a round-robin balancer")
+        else:
+            argv = [sys.executable, "run_bot.py"]
+            if args.profile:
+                argv = [sys.executable, "-m", "cProfile", "-o", str(Path(args.profile).resolve()), "run_bot.py"]
+            bot = BotProcess(argv, env, workdir / "bot.log")
+            await bot.start()
+            startup = await bot.wait_until_polling(fake)
+            log(f"bot polling after {startup:.1f} s (pid {bot.pid}, RSS {bot.rss() / MB:.0f} MB)")
+        if args.server_cpu is not None:
+            bot.server_cpu = args.server_cpu
 
         pool_ids = {u.id for u in rng.sample(users, min(args.active, len(users)))}
         openers = list(citizens.values())
@@ -141,10 +150,12 @@ async def intake_run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             drain=args.drain,
         )
         result["run"] = figures(window, bot, fake, startup)
+        if isinstance(bot, Instances):
+            result["run"]["updates_per_instance"] = bot.forwarded()
         code = await bot.stop()
         result["run"]["peak_rss_mb"] = bot.hwm / MB
         result["run"]["exit_code"] = code
-        result["run"]["db"] = db_counts(db_path)
+        result["run"]["db"] = await db_counts(database_url)
         bot = None
     finally:
         if bot is not None:
@@ -251,6 +262,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="KEY=VALUE",
         help="extra environment of both bots, e.g. MAX_CONCURRENT_UPDATES=512 (repeatable)",
     )
+    parser.add_argument(
+        "--database-url",
+        help="the bot's database: an empty PostgreSQL database, postgresql://… (default: a fresh SQLite file); "
+        "bench/engines.py starts a server and compares the engines",
+    )
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="bot instances in webhook mode behind a round-robin balancer (2 or more need PostgreSQL)",
+    )
+    parser.add_argument("--webhook", action="store_true", help="webhook mode even for one instance")
     parser.add_argument("--profile", metavar="FILE", help="run the bot under cProfile, write FILE, print the top")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (database, logs)")
@@ -258,6 +281,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.echo_duration is None:
         args.echo_duration = min(20.0, args.duration)
+    if args.instances > 1 and not (args.database_url or "").startswith("postgresql"):
+        parser.error("several instances share one PostgreSQL database: give --database-url postgresql://…")
+    if args.profile and (args.instances > 1 or args.webhook):
+        parser.error("--profile runs one polling bot")
+    args.server_cpu = None  # bench/engines.py: a callable giving the PostgreSQL server's CPU seconds
     return args
 
 
@@ -285,6 +313,9 @@ async def amain(args: argparse.Namespace) -> dict[str, Any]:
                 "latency_s": args.latency,
                 "think_s": args.think,
                 "setup": args.setup,
+                "database": (args.database_url or "sqlite").split(":", 1)[0],
+                "instances": args.instances,
+                "mode": "webhook" if args.instances > 1 or args.webhook else "polling",
                 "echo_concurrency": args.echo_concurrency or None,
                 "cpus": os.cpu_count(),
                 "git": git_revision(),

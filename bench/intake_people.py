@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 from bench.harness import Person, any_message, contains, has_button
 from sandbox.fake_telegram.actors import FakeUser
@@ -111,13 +110,13 @@ class EchoPerson(Person):
 # --- setup ----------------------------------------------------------------------------------------
 
 
-async def seed_database(db_path: Path, users: list[FakeUser], rng: random.Random) -> None:
+async def seed_database(database_url: str, users: list[FakeUser], rng: random.Random) -> None:
     """Users with English chosen and one open draft each, at the description step, written through
     the project's own repositories and intake domain (one transaction)."""
     from bot.domain import intake
     from bot.domain.categories import load_categories
     from bot.domain.places import Gazetteer
-    from db.database import Database
+    from db.database import open_database
     from db.migrate import migrate
     from db.repositories import drafts
     from db.repositories import users as users_repo
@@ -126,7 +125,7 @@ async def seed_database(db_path: Path, users: list[FakeUser], rng: random.Random
     commune = next(m.place.code for m in gazetteer.search(TYPED_PLACE) if m.exact)
     path = [p.code for p in gazetteer.path(commune)]
     valid = {c.key for c in load_categories(None).active()}
-    db = await Database.open(db_path)
+    db = await open_database(database_url)
     try:
         await migrate(db)
         async with db.transaction() as tx:

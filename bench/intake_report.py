@@ -4,7 +4,6 @@ table printed at the end, and the targets."""
 from __future__ import annotations
 
 import math
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,20 +18,24 @@ TARGETS = {"updates_per_s": 200.0, "p99_s": 1.0, "peak_rss_mb": 200.0}
 # --- figures --------------------------------------------------------------------------------------
 
 
-def db_counts(db_path: Path) -> dict[str, int]:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+async def db_counts(database_url: str) -> dict[str, int]:
+    """What the bot's database holds once the bot stopped (either engine)."""
+    from db.database import open_database
+
+    counts = {
+        "users": "SELECT COUNT(*) FROM users",
+        "open_drafts": "SELECT COUNT(*) FROM drafts",
+        "complaints": "SELECT COUNT(*) FROM complaints",
+        "inbox_unprocessed": "SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL",
+        "outbox_pending": "SELECT COUNT(*) FROM outbox WHERE state = 'pending'",
+        "outbox_failed": "SELECT COUNT(*) FROM outbox WHERE state = 'failed'",
+    }
+    db = await open_database(database_url)
     try:
-        one = lambda sql: int(conn.execute(sql).fetchone()[0])  # noqa: E731
-        return {
-            "users": one("SELECT COUNT(*) FROM users"),
-            "open_drafts": one("SELECT COUNT(*) FROM drafts"),
-            "complaints": one("SELECT COUNT(*) FROM complaints"),
-            "inbox_unprocessed": one("SELECT COUNT(*) FROM inbox WHERE processed_at IS NULL"),
-            "outbox_pending": one("SELECT COUNT(*) FROM outbox WHERE state = 'pending'"),
-            "outbox_failed": one("SELECT COUNT(*) FROM outbox WHERE state = 'failed'"),
-        }
+        async with db.read() as tx:
+            return {name: int(await tx.fetchval(sql)) for name, sql in counts.items()}
     finally:
-        conn.close()
+        await db.close()
 
 
 def figures(window: Window, bot: BotProcess, fake: FakeTelegram, startup: float) -> dict[str, Any]:
@@ -59,6 +62,8 @@ def figures(window: Window, bot: BotProcess, fake: FakeTelegram, startup: float)
         "bot_cpu_percent_of_one_core": 100 * window.bot_cpu / duration,
         "bot_main_thread_cpu_percent": 100 * window.bot_main_thread_cpu / duration,
         "bot_cpu_ms_per_update": 1000 * window.bot_cpu / max(1, window.handled),
+        "server_cpu_ms_per_update": 1000 * window.server_cpu / max(1, window.handled),
+        "total_cpu_ms_per_update": 1000 * (window.bot_cpu + window.server_cpu) / max(1, window.handled),
         "bench_cpu_percent_of_one_core": 100 * window.bench_cpu / duration,
         "machine_busy_percent": 100 * window.system_busy,
         "startup_s": startup,
@@ -91,7 +96,7 @@ def print_profile(path: str) -> None:
 # --- output ---------------------------------------------------------------------------------------
 
 
-def _ms(value: float, lower_bound: bool = False) -> str:
+def ms(value: float, lower_bound: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     return ("≥" if lower_bound else "") + (f"{value * 1000:,.0f} ms" if value < 10 else f"{value:,.1f} s")
@@ -104,10 +109,11 @@ def table(result: dict[str, Any]) -> str:
         f"Intake benchmark: {config['citizens']:,} citizens mid-draft, {result['intake']['active']} active, "
         f"think {config['think_s']} s, +{config['latency_s'] * 1000:.0f} ms per Bot API call, "
         f"{config['cpus']} CPUs, Python {config['python']}, git {config['git']}",
+        f"database {config['database']}, {config['instances']} instance(s), {config['mode']}",
         f"setup ({setup['mode']}): seed DB {setup['seed_db_s']:.1f} s, {setup['opened_by_start']:,} citizens "
         f"opened their chat: {setup['updates']:,} updates in "
-        f"{setup['drive_s']:.1f} s ({setup['updates_per_s']:.0f}/s, p50 {_ms(setup['p50_s'])}, "
-        f"p99 {_ms(setup['p99_s'])}), {setup['failed']} failed; bot RSS after setup {setup['rss_after_mb']:.0f} MB",
+        f"{setup['drive_s']:.1f} s ({setup['updates_per_s']:.0f}/s, p50 {ms(setup['p50_s'])}, "
+        f"p99 {ms(setup['p99_s'])}), {setup['failed']} failed; bot RSS after setup {setup['rss_after_mb']:.0f} MB",
         "",
     ]
     rows: list[tuple[str, str, str, str]] = [("", "intake bot", "echo bot" if echo else "", "ratio" if echo else "")]
@@ -117,7 +123,7 @@ def table(result: dict[str, Any]) -> str:
 
     def lat(fig: dict[str, Any], name: str) -> str:
         summary = fig["latency_s"]
-        return _ms(summary[name], summary[f"{name}_is_lower_bound"])
+        return ms(summary[name], summary[f"{name}_is_lower_bound"])
 
     e = echo or {}
     add("measured window", f"{run['duration_s']:.1f} s", f"{e.get('duration_s', 0):.1f} s")
@@ -159,6 +165,9 @@ def table(result: dict[str, Any]) -> str:
         f"{e.get('bot_cpu_ms_per_update', 0):.2f} ms",
         f"{run['bot_cpu_ms_per_update'] / e['bot_cpu_ms_per_update']:.1f}×" if e.get("bot_cpu_ms_per_update") else "",
     )
+    if config["database"] == "postgresql":
+        add("PostgreSQL server CPU per update", f"{run['server_cpu_ms_per_update']:.2f} ms")
+        add("bot + server CPU per update", f"{run['total_cpu_ms_per_update']:.2f} ms")
     add(
         "fake + people CPU",
         f"{run['bench_cpu_percent_of_one_core']:.0f}%",
@@ -205,13 +214,13 @@ def table(result: dict[str, Any]) -> str:
         if fig:
             pickup, in_bot = fig["latency_s"]["pickup"], fig["latency_s"]["in_bot"]
             lines.append(
-                f"{label} latency split: waiting for getUpdates p50 {_ms(pickup['p50'])} p99 {_ms(pickup['p99'])}; "
-                f"inside the bot (incl. the answer's own Bot API latency) p50 {_ms(in_bot['p50'])} "
-                f"p99 {_ms(in_bot['p99'])}"
+                f"{label} latency split: waiting for getUpdates p50 {ms(pickup['p50'])} p99 {ms(pickup['p99'])}; "
+                f"inside the bot (incl. the answer's own Bot API latency) p50 {ms(in_bot['p50'])} "
+                f"p99 {ms(in_bot['p99'])}"
             )
     lines.append(
         "intake latency by kind: "
-        + "; ".join(f"{k} n={v['count']:,} p50 {_ms(v['p50'])} p99 {_ms(v['p99'])}" for k, v in kinds.items())
+        + "; ".join(f"{k} n={v['count']:,} p50 {ms(v['p50'])} p99 {ms(v['p99'])}" for k, v in kinds.items())
     )
     db = run["db"]
     lines.append(
@@ -239,7 +248,7 @@ def check_targets(run: dict[str, Any]) -> list[tuple[str, bool, str]]:
     p99 = run["latency_s"]["p99"]
     return [
         ("updates/s ≥ 200", run["updates_per_s"] >= TARGETS["updates_per_s"], f"{run['updates_per_s']:.1f}/s"),
-        ("p99 ≤ 1 s", p99 <= TARGETS["p99_s"] and not run["latency_s"]["p99_is_lower_bound"], _ms(p99)),
+        ("p99 ≤ 1 s", p99 <= TARGETS["p99_s"] and not run["latency_s"]["p99_is_lower_bound"], ms(p99)),
         ("peak RSS ≤ 200 MB", run["peak_rss_mb"] <= TARGETS["peak_rss_mb"], f"{run['peak_rss_mb']:.0f} MB"),
         (
             "no errors",

@@ -43,14 +43,18 @@ def proc_status(pid: int) -> dict[str, int]:
     return values
 
 
-def proc_cpu_seconds(pid: int | str = "self") -> float:
-    """User + system CPU time of a process (all its threads), in seconds."""
+def proc_cpu_seconds(pid: int | str = "self", *, children: bool = False) -> float:
+    """User + system CPU time of a process (all its threads), in seconds; with `children`, also that
+    of the children it has waited for (ended ones)."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
         return math.nan
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14 and 15)
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    if children:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return ticks / CLOCK_TICKS
 
 
 def thread_cpu_seconds(pid: int) -> tuple[float, float]:
@@ -96,6 +100,7 @@ class BotProcess:
         self.hwm = 0  # VmHWM: the kernel's own peak RSS of the process's whole life
         self._watch: asyncio.Task[None] | None = None
         self.started_at = 0.0
+        self.server_cpu = lambda: 0.0  # CPU seconds of the database server it uses (SQLite: in-process)
 
     @property
     def pid(self) -> int:
@@ -139,6 +144,9 @@ class BotProcess:
 
     def cpu_seconds(self) -> float:
         return proc_cpu_seconds(self.pid)
+
+    def main_thread_cpu_seconds(self) -> float:
+        return thread_cpu_seconds(self.pid)[0]
 
     async def stop(self, timeout: float = 30.0) -> int | None:
         """SIGTERM (the bots stop cleanly on it), SIGKILL if that takes too long; returns the exit code."""

@@ -1,7 +1,10 @@
 """Query times with a million complaints: the deadline sweep's due query and supervisors' /status.
 
-    python bench/scale.py                  # 1,000,000 complaints (about 2 minutes to generate)
-    python bench/scale.py --count 100000   # quicker
+    python bench/scale.py                        # SQLite, 1,000,000 complaints (about 2 minutes to generate)
+    python bench/scale.py --count 100000         # quicker
+    python bench/scale.py --engine postgresql    # the same on a PostgreSQL server started here (durable
+                                                 # defaults, tools/pg_cluster.py; about 6 minutes to generate)
+    python bench/scale.py --database-url postgresql://…/empty_db   # on a server of your own
 
 Complaints are generated over 4.5 years (about what a 220,000-a-year national service stores),
 2% of them open and a third of those overdue, handled by posts all over the country; then each
@@ -22,9 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.deployment import PostgresServer
 from bot.domain.places import Gazetteer
 from bot.domain.units import default_registry
-from db.database import Database
+from db.database import Database, is_postgres_url, open_database
 from db.migrate import migrate
 from db.repositories import daily, deadlines, figures, units
 from db.repositories.figures import Scope
@@ -53,46 +57,66 @@ async def timed(label: str, runs: int, action: Callable[[], Awaitable[object]]) 
 
 async def run(args: argparse.Namespace) -> dict[str, dict[str, float]]:
     registry = default_registry(Gazetteer.load())
+    server = PostgresServer() if args.engine == "postgresql" and not args.database_url else None
     with tempfile.TemporaryDirectory() as tmp:
-        path = args.database or Path(tmp) / "scale.sqlite3"
-        if args.database and path.exists():
-            return await measure(path, registry, time.time(), args)
-        db = await Database.open(path, synchronous="NORMAL")
-        await migrate(db)
-        async with db.transaction() as tx:
-            await units.replace_all(tx, registry.units.values(), registry.commune_posts)
-        await db.close()
-        now = time.time()
-        started = time.monotonic()
-        done = 0
-        while done < args.count:  # in slices, so memory stays small
-            size = min(100_000, args.count - done)
-            seed(
-                path,
-                registry,
-                Shape(size, now - 4.5 * YEAR, now, citizen_base=9_000_000_000 + done),
-                seed_value=done + 1,
-                now=now,
-            )
-            done += size
-            print(f"generated {done:,} complaints ({time.monotonic() - started:.0f} s)", file=sys.stderr)
-        db = await Database.open(path)
-        async with db.transaction() as tx:
-            await tx.execute("ANALYZE")
-        await db.close()
-        return await measure(path, registry, now, args)
+        try:
+            if server is not None:
+                server.start()
+                url = await server.fresh_database("bench_scale")
+            else:
+                url = args.database_url or f"sqlite:///{args.database or Path(tmp) / 'scale.sqlite3'}"
+            if args.database and args.database.exists():
+                return await measure(url, registry, time.time(), args)
+            return await generate_and_measure(url, registry, args)
+        finally:
+            if server is not None:
+                server.stop()
 
 
-async def measure(path: Path, registry, now: float, args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    db = await Database.open(path)
-    size_mb = path.stat().st_size / 1e6
+async def generate_and_measure(url: str, registry, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    db = await open_database(url, synchronous="NORMAL")
+    await migrate(db)
+    async with db.transaction() as tx:
+        await units.replace_all(tx, registry.units.values(), registry.commune_posts)
+    await db.close()
+    now = time.time()
+    started = time.monotonic()
+    done = 0
+    while done < args.count:  # in slices, so memory stays small
+        size = min(100_000, args.count - done)
+        seed(
+            url,
+            registry,
+            Shape(size, now - 4.5 * YEAR, now, citizen_base=9_000_000_000 + done),
+            seed_value=done + 1,
+            now=now,
+        )
+        done += size
+        print(f"generated {done:,} complaints ({time.monotonic() - started:.0f} s)", file=sys.stderr)
+    db = await open_database(url)
+    async with db.transaction() as tx:
+        await tx.execute("ANALYZE")
+    await db.close()
+    return await measure(url, registry, now, args)
+
+
+async def size_mb(db: Database, url: str) -> float:
+    if is_postgres_url(url):
+        async with db.read() as tx:
+            return await tx.fetchval("SELECT pg_database_size(current_database())") / 1e6
+    return Path(url.removeprefix("sqlite:///")).stat().st_size / 1e6
+
+
+async def measure(url: str, registry, now: float, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    db = await open_database(url)
+    engine = "PostgreSQL" if is_postgres_url(url) else "SQLite"
     async with db.read() as tx:
         total = await tx.fetchval("SELECT COUNT(*) FROM complaints")
         open_count = await tx.fetchval("SELECT COUNT(*) FROM complaints WHERE status IN ('submitted', 'acknowledged')")
         due_count = await tx.fetchval("SELECT COUNT(*) FROM deadlines WHERE fired_at IS NULL AND due_at <= ?", (now,))
     print(
-        f"\nScale benchmark: {total:,} complaints ({open_count:,} open, {due_count:,} deadlines due), "
-        f"database {size_mb:,.0f} MB"
+        f"\nScale benchmark on {engine}: {total:,} complaints ({open_count:,} open, {due_count:,} deadlines due), "
+        f"database {await size_mb(db, url):,.0f} MB"
     )
     results = {}
 
@@ -142,7 +166,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--database", type=Path, help="keep the generated database here (and reuse it if present)")
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--database", type=Path, help="SQLite: keep the generated database here (and reuse it if present)"
+    )
+    parser.add_argument("--database-url", help="an empty database to generate into (e.g. postgresql://…)")
     results = asyncio.run(run(parser.parse_args()))
     worst_query = max(r["p99"] for k, r in results.items() if not k.startswith("whole "))
     worst_status = max(r["p99"] for k, r in results.items() if k.startswith("whole "))

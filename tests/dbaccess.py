@@ -195,6 +195,13 @@ def connect(path: Path, **sqlite_options: Any) -> Any:
     return _PgConnection(url_for(path))
 
 
+def connect_url(url: str) -> Any:
+    """The same, for a DATABASE_URL (bench/scale.py seeds the database it is given)."""
+    if url.startswith("postgresql"):
+        return _PgConnection(url)
+    return sqlite3.connect(url.removeprefix("sqlite:///"), timeout=60)
+
+
 def exists(path: Path) -> bool:
     """Whether the bot has created its database yet (a PostgreSQL one exists from `url_for` on)."""
     return ON_POSTGRES or Path(path).exists()

@@ -51,7 +51,7 @@ def _numbers(start: int) -> Iterator[str]:
 
 
 def seed(
-    db_path: Path,
+    db_path: Path | str,
     registry: Registry,
     shape: Shape,
     *,
@@ -59,11 +59,13 @@ def seed(
     now: float | None = None,
     posts: list[str] | None = None,
 ) -> int:
-    """Write `shape.count` complaints (and their users and open deadlines); returns the count."""
+    """Write `shape.count` complaints (and their users and open deadlines) into the database a test's
+    path names, or the one a DATABASE_URL (a str) names; returns the count."""
     rng = random.Random(seed_value)
     now = now if now is not None else shape.end
     posts = posts or [u.code for u in registry.units.values() if u.level == Level.POST]
-    conn = dbaccess.connect(db_path, timeout=60)  # the bot may be writing too
+    # (a test's bot may be writing too: SQLite waits up to 60 s for its lock)
+    conn = dbaccess.connect_url(db_path) if isinstance(db_path, str) else dbaccess.connect(db_path, timeout=60)
     try:
         numbers = _numbers(shape.citizen_base)
         batch, users, due_rows, events = [], [], [], []

@@ -8,7 +8,8 @@ python -m tools.pg_cluster stop --dir DIR                    stop it
 It uses Debian's PostgreSQL binaries (/usr/lib/postgresql/*/bin, or PG_BIN). PostgreSQL refuses to
 run as root, so as root the cluster belongs to the `postgres` user (Debian's package creates it).
 Durability is switched off (fsync, synchronous_commit): the data is thrown away anyway, and the
-suite runs several times faster.
+suite runs several times faster. Benchmarks start it with `durable=True` (`--durable`): PostgreSQL's
+own defaults, so that its figures are those of a real deployment.
 """
 
 from __future__ import annotations
@@ -25,10 +26,8 @@ import time
 from pathlib import Path
 
 DEFAULT_PORT = 55432
+FAST = ("fsync=off", "synchronous_commit=off", "full_page_writes=off")  # tests only: never for figures
 SETTINGS = (
-    "fsync=off",
-    "synchronous_commit=off",
-    "full_page_writes=off",
     "max_connections=300",
     "shared_buffers=128MB",
     "unix_socket_directories=''",
@@ -53,7 +52,7 @@ def _as_owner(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command]
 
 
-def start(folder: Path, port: int = DEFAULT_PORT) -> str:
+def start(folder: Path, port: int = DEFAULT_PORT, *, durable: bool = False) -> str:
     bin_dir = binaries()
     folder.mkdir(parents=True, exist_ok=True)
     data = folder / "data"
@@ -61,15 +60,44 @@ def start(folder: Path, port: int = DEFAULT_PORT) -> str:
         shutil.chown(folder, "postgres", "postgres")
     if not data.exists():
         subprocess.run(
-            _as_owner([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                       "--locale=C.UTF-8", "--no-sync"]),
-            check=True, stdout=subprocess.DEVNULL,
+            _as_owner(
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
-    options = " ".join(f"-c {setting}" for setting in SETTINGS) + f" -p {port}"
+    settings = SETTINGS if durable else FAST + SETTINGS
+    options = " ".join(f"-c {setting}" for setting in settings) + f" -p {port}"
     subprocess.run(
-        _as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"), "-o", options,
-                   "-w", "-t", "60", "start"]),
-        check=True, stdout=subprocess.DEVNULL,
+        _as_owner(
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(folder / "server.log"),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     return f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
@@ -90,7 +118,8 @@ def free_port(wanted: int) -> int:
 def stop(folder: Path) -> None:
     subprocess.run(
         _as_owner([str(binaries() / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "-w", "stop"]),
-        check=False, stdout=subprocess.DEVNULL,
+        check=False,
+        stdout=subprocess.DEVNULL,
     )
 
 
@@ -99,11 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=["run", "start", "stop"])
     parser.add_argument("--dir", type=Path)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--durable", action="store_true", help="keep fsync and synchronous commits on")
     argv = sys.argv[1:] if argv is None else argv
     command = argv[argv.index("--") + 1 :] if "--" in argv else []
     args = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
     if args.action == "start":
-        print(start(args.dir or Path(tempfile.mkdtemp(prefix="pg_")), args.port))
+        print(start(args.dir or Path(tempfile.mkdtemp(prefix="pg_")), args.port, durable=args.durable))
         return 0
     if args.action == "stop":
         stop(args.dir)
@@ -112,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("run needs a command after --")
     folder = Path(tempfile.mkdtemp(prefix="pg_test_"))
     try:
-        url = start(folder, free_port(args.port))
+        url = start(folder, free_port(args.port), durable=args.durable)
         started = time.monotonic()
         result = subprocess.run(command, env={**os.environ, "TEST_DATABASE_URL": url}, check=False)
         print(f"PostgreSQL pass: {time.monotonic() - started:.0f} s", file=sys.stderr)

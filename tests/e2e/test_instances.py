@@ -6,18 +6,16 @@ filed once, every card is delivered, Telegram's rate windows hold, every deadlin
 from __future__ import annotations
 
 import asyncio
-import itertools
 import signal
 import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.domain import tracking
+from sandbox.balancer import RoundRobin
 from sandbox.fake_telegram import FakeTelegram
 from tests import dbaccess
 from tests.conftest import Conversation
@@ -32,50 +30,6 @@ pytestmark = [
 
 CITIZENS = 6
 DEADLINES = {"ACK_DEADLINE": "6s", "ESCALATION_STEP": "1h", "RESOLVE_DEADLINE": "1h", "SWEEP_INTERVAL": "0.5s"}
-
-
-class RoundRobin:
-    """Any HTTP load balancer: each request to the next instance; an instance that does not answer is
-    skipped (as a balancer's health check would), and if none answers, 502 (Telegram retries)."""
-
-    def __init__(self, ports: list[int]) -> None:
-        self.ports = ports
-        self._next = itertools.cycle(range(len(ports)))
-        self.forwarded: dict[int, int] = dict.fromkeys(ports, 0)
-        self._session: aiohttp.ClientSession | None = None
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> str:
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        app = web.Application()
-        app.router.add_route("*", "/{path:.*}", self._forward)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        return f"http://127.0.0.1:{self._runner.addresses[0][1]}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-        if self._session is not None:
-            await self._session.close()
-
-    async def _forward(self, request: web.Request) -> web.Response:
-        assert self._session is not None
-        body = await request.read()
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
-        for _ in range(len(self.ports)):
-            port = self.ports[next(self._next)]
-            try:
-                async with self._session.request(
-                    request.method, f"http://127.0.0.1:{port}{request.path_qs}", data=body, headers=headers
-                ) as answer:
-                    self.forwarded[port] += 1
-                    return web.Response(status=answer.status, body=await answer.read())
-            except (aiohttp.ClientError, TimeoutError):
-                continue
-        return web.Response(status=502)
 
 
 class Instance(BotProcess):

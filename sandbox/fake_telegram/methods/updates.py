@@ -106,6 +106,7 @@ def set_webhook(ctx: Context, params: Params) -> bool:
         ctx.world.set_allowed_updates(allowed)
     ctx.world.webhook = {"url": url, "secret_token": secret, "max_connections": max_connections} if url else None
     ctx.poller.webhooks.configure()
+    ctx.world.emit({"type": "webhook", "url": url or None})  # wakes whoever waits for it (fake.wait_for)
     return True
 
 
@@ -115,6 +116,7 @@ def delete_webhook(ctx: Context, params: Params) -> bool:
         ctx.world.drop_pending_updates()
     ctx.world.webhook = None
     ctx.poller.webhooks.configure()
+    ctx.world.emit({"type": "webhook", "url": None})
     return True
 
 
