@@ -123,7 +123,7 @@ def build_bot(settings: Settings) -> ExtBot:
 
 
 def connect(
-    grounds: Grounds, bot: ExtBot, wake_sweeper: Callable[[], None], *, owner: str = "local"
+    grounds: Grounds, bot: ExtBot, bell: instances.Bell, *, owner: str = "local"
 ) -> tuple[Callable[[], OutboxSender], instances.SenderRelay, Services]:
     """The services and a maker of outbox senders, which need each other: the services hand the
     sender what they queue (through the relay: only the leader sends), and the sender reports
@@ -151,11 +151,11 @@ def connect(
             heartbeat=heartbeat,
         )
 
-    relay = instances.SenderRelay()
+    relay = instances.SenderRelay(bell)
     services = grounds.services(
         outbox_push=relay.push,
         settle_sends=relay.settle,
-        wake_sweeper=wake_sweeper,
+        wake_sweeper=lambda: bell.ring(instances.SWEEP),
         bot_username=bot.username,
     )
     failure_report, migration_report = chat_health.failure_hook(services), chat_health.migration_hook(services)
@@ -299,7 +299,8 @@ async def run(
             return
         owner = instances.new_instance_id(settings.instance_id)
         sweep_now = asyncio.Event()
-        new_sender, relay, services = connect(grounds, bot, sweep_now.set, owner=owner)
+        bell = instances.Bell(grounds.db)  # what another instance does wakes the leader's loops
+        new_sender, relay, services = connect(grounds, bot, bell, owner=owner)
         app = build_application(bot, services)
         await app.initialize()  # the bot is already initialised: no call to Telegram
         await _prepare(services)
@@ -323,7 +324,8 @@ async def run(
                 ("deadlines", lambda over: _sweeper(services, over, sweep_now, owner)),
             ]
 
-        leadership = instances.Leadership(services.db, owner, duties)
+        answers = {instances.OUTBOX: relay.wake, instances.SWEEP: sweep_now.set}
+        leadership = instances.Leadership(services.db, owner, duties, bell=bell, answers=answers)
         if settings.ops_address is not None:  # /healthz, /readyz, /metrics (bot/ops.py)
             ops = OpsServer(
                 services.db,

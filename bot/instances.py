@@ -13,6 +13,8 @@ inbox. Two things are then shared out:
   elected leader only: the instance holding `db.try_hold("leader")` (a PostgreSQL advisory lock on a
   connection of its own, released by the server when the instance dies). The others try again every
   `LEADER_RETRY` seconds. One sender means Telegram's rate windows hold across instances.
+- **Wake-ups** reach the leader from the others through `Bell`: what another instance queues in
+  the outbox goes out at once, not at the sender's next scan (a notification on PostgreSQL).
 
 On SQLite (one process per database file) the same code runs with one instance, which always wins.
 """
@@ -112,10 +114,20 @@ class Leadership:
     """Run `duties` (each a coroutine function taking a stop event) while this instance holds the
     "leader" lock; try to take it every LEADER_RETRY seconds otherwise."""
 
-    def __init__(self, db: Database, owner: str, duties: Callable[[], Sequence[tuple[str, Duty]]]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        owner: str,
+        duties: Callable[[], Sequence[tuple[str, Duty]]],
+        *,
+        bell: Bell | None = None,
+        answers: dict[str, Callable[[], None]] | None = None,
+    ) -> None:
         self._db = db
         self._owner = owner
         self._duties = duties
+        self._bell = bell or Bell(db)
+        self._answers = answers or {}
         self.leading = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -143,6 +155,7 @@ class Leadership:
         is lost (False: try to lead again)."""
         log.info("instance %s leads: it sends, sweeps deadlines and keeps house", self._owner)
         self.leading.set()
+        await self._bell.answer(held, self._answers)
         term_over = asyncio.Event()
         tasks = [asyncio.create_task(duty(term_over), name=name) for name, duty in self._duties()]
         ended = True
@@ -159,6 +172,7 @@ class Leadership:
                     break
         finally:
             self.leading.clear()
+            self._bell.term_over()
             term_over.set()
             _, pending = await asyncio.wait(tasks, timeout=15.0)
             for task in pending:
@@ -169,16 +183,73 @@ class Leadership:
         return ended
 
 
+OUTBOX = "outbox"  # the Bell's channels: rows wait in the outbox; a deadline sweep is due now
+SWEEP = "sweep"
+
+
+class Bell:
+    """Wakes the leader's loops from any instance: directly while this instance leads (`answer`),
+    otherwise by Database.ring, which the leader hears on its lock's connection (Held.listen: a
+    PostgreSQL LISTEN). Only a shortcut: the leader's loops look at the database on their own every
+    SCAN_INTERVAL (the outbox) and SWEEP_INTERVAL (deadlines), so a lost ring only delays."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._answers: dict[str, Callable[[], None]] = {}
+        self._rung: set[str] = set()
+        self._ringing: asyncio.Task[None] | None = None
+
+    async def answer(self, held: Held, answers: dict[str, Callable[[], None]]) -> None:
+        """For this leadership term: rings here call `answers` directly, rings elsewhere reach them."""
+        self._answers = answers
+        for channel, callback in answers.items():
+            try:
+                await held.listen(channel, callback)
+            except Exception:
+                log.exception("could not listen for %s wake-ups; the leader's own scans find the work", channel)
+
+    def term_over(self) -> None:
+        self._answers = {}
+
+    def ring(self, channel: str) -> None:
+        answer = self._answers.get(channel)
+        if answer is not None:
+            answer()
+            return
+        self._rung.add(channel)
+        if self._ringing is None or self._ringing.done():
+            self._ringing = asyncio.create_task(self._ring_all(), name="bell")
+
+    async def _ring_all(self) -> None:
+        # Rings while one is on its way are sent after it: their rows committed after it was sent.
+        while self._rung:
+            channels = sorted(self._rung)
+            self._rung.clear()
+            try:
+                await self._db.ring(channels)
+            except Exception:
+                log.warning("could not wake the leader (%s); its next scan finds the work", channels, exc_info=True)
+                return
+
+
 class SenderRelay:
     """What the services hand the outbox sender reaches the sender of this instance's leadership
-    term, if it leads; otherwise the rows wait in the outbox for the leader's scan to find them."""
+    term, if it leads; otherwise the rows wait in the outbox and the bell tells the leader."""
 
-    def __init__(self) -> None:
+    def __init__(self, bell: Bell) -> None:
         self.current: OutboxSender | None = None
+        self._bell = bell
 
     def push(self, rows: list[OutboxRow]) -> None:
         if self.current is not None:
             self.current.push(rows)
+        elif rows:
+            self._bell.ring(OUTBOX)
+
+    def wake(self) -> None:
+        """Another instance queued rows: the sender of this term scans the outbox now."""
+        if self.current is not None:
+            self.current.wake()
 
     async def settle(self) -> None:
         """Before matching a press or a reply with the bot's message: on the leader, let its calls in

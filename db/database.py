@@ -83,6 +83,9 @@ class Held(Protocol):
 
     async def alive(self) -> bool: ...
     async def release(self) -> None: ...
+    async def listen(self, channel: str, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever another process calls Database.ring(channel), while held."""
+        ...
 
 
 class Tx:
@@ -143,6 +146,10 @@ class Database:
 
     async def try_hold(self, name: str) -> Held | None:
         raise NotImplementedError
+
+    async def ring(self, channels: list[str]) -> None:
+        """Wake the listeners of `channels` in other processes (Held.listen). Nothing to do where
+        one process uses the database (SQLite)."""
 
     async def backup_to(self, target: Path) -> None:
         """A consistent, checked copy of the whole database in `target` (0600)."""

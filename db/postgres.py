@@ -22,7 +22,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from functools import lru_cache
@@ -193,6 +193,11 @@ class AdvisoryHeld:
                 self._conn.terminate()  # the server frees it with the session
                 return False
 
+    async def listen(self, channel: str, callback: Callable[[], None]) -> None:
+        """LISTEN on the lock's connection: the listening ends with the hold."""
+        async with self._lock:
+            await self._conn.add_listener(channel, lambda *_: callback())
+
     async def release(self) -> None:
         async with self._lock:
             if self._conn.is_closed():
@@ -249,6 +254,10 @@ class Database(database.Database):
             raise
         await conn.close()
         return None
+
+    async def ring(self, channels: list[str]) -> None:
+        async with self._pool.acquire() as conn:
+            await conn.execute("SELECT pg_notify(c, '') FROM unnest($1::text[]) AS c", channels)
 
     async def backup_to(self, target: Path) -> None:
         """pg_dump's custom format (pg_restore reads it), written 0600 and moved into place whole."""

@@ -17,7 +17,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, ClassVar
@@ -193,6 +193,9 @@ class LocalHeld:
     async def release(self) -> None:
         if self._held.get(self._key) is self:
             del self._held[self._key]
+
+    async def listen(self, channel: str, callback: Callable[[], None]) -> None:
+        """Nobody else can ring: one process uses a database file."""
 
 
 def check_copy(path: Path) -> None:

@@ -157,10 +157,12 @@ async def test_killing_the_holders_connection_frees_the_name(db):
     assert held is not None and await db.try_hold("leader") is None
     admin = await asyncpg.connect(db.url)
     try:
-        # What the server sees when the holder's machine dies: its session ends.
+        # What the server sees when the holder's machine dies: its session ends. Only this test's
+        # database: the other tests running at once on the same server hold locks of their own.
         await admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> "
-            "pg_backend_pid()"
+            "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+            " WHERE l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid()"
+            " AND d.datname = current_database()"
         )
     finally:
         await admin.close()
