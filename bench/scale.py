@@ -162,7 +162,7 @@ async def measure(url: str, registry, now: float, args: argparse.Namespace) -> d
     return results
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=200)
@@ -177,7 +177,8 @@ def main() -> None:
     verdict = {True: "MET", False: "MISSED"}
     print(f"\nworst p99 of a single query {worst_query:.2f} ms: target ≤ 10 ms {verdict[worst_query <= 10]}")
     print(f"worst p99 of a whole /status (all its queries) {worst_status:.2f} ms: {verdict[worst_status <= 10]}")
+    return 0 if worst_query <= 10 else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
