@@ -112,3 +112,32 @@ async def test_a_leader_that_loses_its_lock_stops_leading(db, monkeypatch) -> No
     assert len(held) == 2
     stop.set()
     await asyncio.wait_for(task, 20)
+
+
+@dbaccess.postgres_only
+async def test_what_another_instance_queues_wakes_the_leader_at_once(db) -> None:
+    """The bell: a ring here calls the leader's answer directly; a ring from another instance reaches
+    it by NOTIFY on the lock's connection; after the term nothing is answered."""
+    heard: list[str] = []
+    woken = asyncio.Event()
+
+    def answer() -> None:
+        heard.append("outbox")
+        woken.set()
+
+    held = await db.try_hold("leader")
+    assert held is not None
+    leader, other = instances.Bell(db), instances.Bell(db)
+    await leader.answer(held, {instances.OUTBOX: answer})
+    leader.ring(instances.OUTBOX)
+    assert heard == ["outbox"]  # directly, no round trip
+    woken.clear()
+    other.ring(instances.OUTBOX)
+    await asyncio.wait_for(woken.wait(), 5)
+    assert heard == ["outbox", "outbox"]
+    other.ring(instances.SWEEP)  # a channel nobody answers is simply not heard
+    leader.term_over()
+    await held.release()
+    other.ring(instances.OUTBOX)
+    await asyncio.sleep(0.3)
+    assert heard == ["outbox", "outbox"]
