@@ -55,8 +55,7 @@ async def resolve(world, number: str, note: str) -> None:
     await press(world, world.officer, card, "✔️ Resolve")
     await answer_prompt(world, world.officer, note)
     await world.fake.wait_for(
-        lambda: world.query("SELECT status FROM complaints WHERE tracking_no = ?", (number,))[0]["status"]
-        == "resolved"
+        lambda: world.query("SELECT status FROM complaints WHERE tracking_no = ?", (number,))[0]["status"] == "resolved"
     )
 
 
@@ -84,9 +83,7 @@ async def test_forget_pseudonymises_closed_complaints_and_explains_open_ones(wor
     assert gone["citizen_id"] < 0 and gone["phone"] is None
     assert gone["citizen_name"] is None and gone["citizen_username"] is None
     assert gone["description"] == "They took money at the checkpoint."  # the record stays
-    assert not world.query(
-        "SELECT 1 FROM complaint_events WHERE complaint_id = ? AND actor_id = ?", (gone["id"], me)
-    )
+    assert not world.query("SELECT 1 FROM complaint_events WHERE complaint_id = ? AND actor_id = ?", (gone["id"], me))
     to_me = world.query("SELECT payload, complaint_id FROM outbox WHERE chat_id = ? AND state = 'sent'", (me,))
     assert not any(r["complaint_id"] == gone["id"] for r in to_me)
     assert not any(closed in r["payload"] or tracking.display(closed, "en") in r["payload"] for r in to_me)
