@@ -27,7 +27,7 @@ from bot.services import chat_health, deadlines, retention, units_admin
 from bot.services.session import Services, session, work
 from bot.updates import UpdatePump
 from bot.webhook import WebhookServer, delete_webhook, set_webhook
-from db.database import AlreadyHandled, Database, Tx, open_database
+from db.database import AlreadyHandled, Database, Tx, current_update, open_database
 from db.migrate import migrate
 from db.repositories.outbox import OutboxRow
 from handlers import group, presses, private
@@ -177,6 +177,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(context.error, AlreadyHandled):  # by another instance, at the same moment: nothing to tell
         log.warning("update %s was handled by another instance first; this one's effects are undone", update_id)
+        return
+    mark = current_update.get()
+    if mark is not None and mark.may_retry(context.error):  # nothing of it was kept: it runs again
+        mark.retry = True
+        log.warning("update %s met a write conflict (%s); handling it again", update_id, type(context.error).__name__)
         return
     log.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None or update.effective_chat.type != "private":

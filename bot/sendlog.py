@@ -82,6 +82,7 @@ class SendLog:
             return
         attempts, sent = dict(self._attempts), dict(self._sent)
         async with self._db.transaction() as tx:
+            await outbox.lock(tx, [*attempts, *sent])
             await outbox.mark_attempts(tx, list(attempts.items()))
             await outbox.mark_sent_many(tx, [(row_id, s.answered, s.at) for row_id, s in sent.items()])
             new = [(row_id, s.new_message, s.at) for row_id, s in sent.items() if s.new_message is not None]

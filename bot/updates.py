@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 # chat_member: who joins and leaves units' groups (Telegram sends it only if asked, to administrators).
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"]
 PRUNE_AFTER = 2 * 24 * 3600.0
+# A handling rolled back by a write conflict (PostgreSQL's deadlock detector chose it) runs again.
+CONFLICT_RETRIES = 3
 SCAN_EVERY = 1.0  # how soon a chat left by a killed instance (once its lease ran out) is taken over
 
 
@@ -277,16 +279,20 @@ class UpdatePump:
             return []
 
     async def _handle(self, item: InboxItem) -> None:
-        mark = UpdateMark(item.update_id)
-        token = current_update.set(mark)
         started, update = time.perf_counter(), None
-        try:
-            update = Update.de_json(json.loads(item.payload), self._app.bot)
-            await self._app.process_update(update)  # handler errors go to the error handler
-        except Exception:  # an update that cannot even be parsed must not block its chat forever
-            log.exception("update %s could not be handled", item.update_id)
-        finally:
-            current_update.reset(token)
+        for attempt in range(1 + CONFLICT_RETRIES):
+            mark = UpdateMark(item.update_id, retries_left=CONFLICT_RETRIES - attempt)
+            token = current_update.set(mark)
+            try:
+                update = update or Update.de_json(json.loads(item.payload), self._app.bot)
+                await self._app.process_update(update)  # handler errors go to the error handler
+            except Exception:  # an update that cannot even be parsed must not block its chat forever
+                log.exception("update %s could not be handled", item.update_id)
+            finally:
+                current_update.reset(token)
+            if not mark.retry:
+                break
+            await asyncio.sleep(0.05 * (attempt + 1))  # the other transaction finishes meanwhile
         if not mark.marked:  # handlers that changed nothing (or failed) must not run again after a restart
             async with self._db.transaction() as tx:
                 await inbox.mark_processed(tx, item.update_id)

@@ -38,6 +38,10 @@ Row = Any  # sqlite3.Row, or db.postgres.Row: both answer row["col"], row[0], di
 IntegrityError: tuple[type[Exception], ...] = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
 # Only a unique key already taken (on SQLite, any constraint: it does not tell them apart by type).
 UniqueViolation: tuple[type[Exception], ...] = (sqlite3.IntegrityError, asyncpg.UniqueViolationError)
+# The engine rolled a transaction back because it waited for another one that waited for it (a
+# deadlock), or could not be ordered after it: nothing of it was kept, and the same work run again
+# normally succeeds. Only PostgreSQL's concurrent writers meet it; SQLite's writes are serial.
+WriteConflict: tuple[type[Exception], ...] = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 
 
 def private_file(path: Path) -> None:
@@ -61,11 +65,19 @@ def private_file(path: Path) -> None:
 
 class UpdateMark:
     """The update being handled: the first write transaction during its handling also marks it
-    processed in the inbox, atomically with its effects, so a crash can never apply it twice."""
+    processed in the inbox, atomically with its effects, so a crash can never apply it twice.
 
-    def __init__(self, update_id: int) -> None:
+    A handling whose transaction met a write conflict before anything of it committed may run again
+    (`retries_left`); the error handler then sets `retry` instead of telling the person it failed."""
+
+    def __init__(self, update_id: int, retries_left: int = 0) -> None:
         self.update_id = update_id
         self.marked = False
+        self.retries_left = retries_left
+        self.retry = False
+
+    def may_retry(self, error: BaseException | None) -> bool:
+        return isinstance(error, WriteConflict) and not self.marked and self.retries_left > 0
 
 
 current_update: contextvars.ContextVar[UpdateMark | None] = contextvars.ContextVar("current_update", default=None)

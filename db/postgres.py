@@ -5,6 +5,9 @@ Write transactions run at READ COMMITTED: a repository that reads a row and then
 on what it read locks the row first (`tx.for_update`, " FOR UPDATE" here), or writes with a
 condition that makes the second writer change nothing (`UPDATE … WHERE fired_at IS NULL`), or lets
 a unique key refuse the second one. Reads (`read()`) are REPEATABLE READ, READ ONLY: one snapshot.
+A transaction that changes several rows another writer may also be changing locks them in id order
+first (outbox.lock). Should two transactions still wait for each other, the server rolls one back
+(database.WriteConflict) and its update is handled again from the start (bot/updates.py).
 
 The repositories' SQL is SQLite-spelled; `?` placeholders are numbered for asyncpg here (db/dialect.py).
 asyncpg is strict about Python types where SQLite converts silently (an int for a text parameter,

@@ -203,3 +203,63 @@ async def test_an_update_two_instances_handle_at_once_takes_effect_once(db):
     assert [type(r) for r in results] == [AlreadyHandled, type(None)]  # the first to mark wins
     async with db.read() as tx:
         assert [r[0] for r in await tx.fetchall("SELECT user_id FROM users ORDER BY user_id")] == [2]
+
+
+async def _waiting_on_locks(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+
+
+@dbaccess.postgres_only
+async def test_forget_and_the_senders_marks_wait_for_each_other_instead_of_deadlocking(db):
+    """CI once saw /forget and the sender's batch of marks deadlock: each held an outbox row of the
+    citizen's chat the other needed. Both now lock their rows in id order first. The order that
+    deadlocked is forced here: the marks (second row first) wait behind a third transaction holding
+    the second row; /forget starts meanwhile; then the third lets go."""
+    from bot.outgoing import Outgoing
+    from bot.sendlog import SendLog
+    from db.repositories import forgetting, outbox
+
+    async with db.transaction() as tx:
+        await users.touch(tx, 42)
+        filed = await complaints.file(tx, NewComplaint(42, 1, draft(), "en"), 2025)
+        await tx.execute("UPDATE complaints SET status = 'resolved' WHERE id = ?", (filed.id,))
+        about = await outbox.add(tx, Outgoing(42, "sendMessage", {"text": "Resolved."}, complaint_id=filed.id))
+        other = await outbox.add(tx, Outgoing(42, "sendMessage", {"text": "Your complaints"}))
+        await tx.execute("UPDATE outbox SET state = 'sent' WHERE id IN (?, ?)", (about, other))
+    marks = SendLog(db, on_flushed=lambda _: None)
+    marks.attempted(other)
+    marks.attempted(about)
+
+    async def forget() -> None:
+        async with db.transaction() as tx:
+            await forgetting.pseudonymise_closed(tx, 42)
+
+    watcher = await asyncpg.connect(db.url)
+    blocker = await asyncpg.connect(db.url)
+    try:
+        holding = blocker.transaction()
+        await holding.start()
+        await blocker.execute("SELECT id FROM outbox WHERE id = $1 FOR UPDATE", other)
+        flushing = asyncio.create_task(marks.flush())
+        for _ in range(200):
+            if await _waiting_on_locks(watcher) == 1:
+                break
+            await asyncio.sleep(0.01)
+        forgetting_task = asyncio.create_task(forget())
+        for _ in range(200):
+            if await _waiting_on_locks(watcher) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert await _waiting_on_locks(watcher) == 2
+        await holding.commit()
+        results = await asyncio.wait_for(asyncio.gather(flushing, forgetting_task, return_exceptions=True), 10)
+    finally:
+        await blocker.close()
+        await watcher.close()
+    assert results == [None, None]
+    async with db.read() as tx:
+        rows = await tx.fetchall("SELECT id, complaint_id, payload, last_attempt_at FROM outbox ORDER BY id")
+    assert [(r[0], r[1], r[2]) for r in rows] == [(about, None, outbox.WIPED), (other, None, outbox.WIPED)]
+    assert all(r[3] is not None for r in rows)

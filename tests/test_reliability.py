@@ -6,11 +6,13 @@ import asyncio
 import json
 import time
 
+import asyncpg
+
 from bot.outgoing import Screen
-from db.repositories import outbox
+from db.repositories import forgetting, outbox
 from tests import dbaccess
 from tests.conftest import start_bot
-from tests.test_intake_flow import to_description, to_review
+from tests.test_intake_flow import choose_language, to_description, to_review
 
 
 async def test_a_redelivered_update_is_not_applied_twice(bot, fake, citizen):
@@ -154,3 +156,39 @@ async def test_chats_are_handled_concurrently_and_each_chat_in_order(bot, fake, 
         assert json.loads(row["data"])["description"] == [
             f"part {i} of what happened to {chat.user.first_name}" for i in range(3)
         ]
+
+
+async def test_a_handling_rolled_back_by_a_write_conflict_runs_again_unseen(bot, fake, citizen, monkeypatch):
+    """PostgreSQL's deadlock detector rolls back one of two transactions that wait for each other:
+    nothing of it was kept, so the update is handled again, and the person never sees an error."""
+    original, calls = forgetting.counts, []
+
+    async def conflicting(tx, citizen_id):
+        calls.append(citizen_id)
+        if len(calls) < 3:
+            raise asyncpg.DeadlockDetectedError("deadlock detected")
+        return await original(tx, citizen_id)
+
+    chat = citizen(language_code="en")
+    await choose_language(chat)
+    monkeypatch.setattr(forgetting, "counts", conflicting)
+    await chat.say("/forget", expect="Forget me")
+    assert len(calls) == 3
+    assert [m.plain_text for m in fake.bot_messages(chat.chat_id) if "Sorry" in (m.plain_text or "")] == []
+
+
+async def test_a_write_conflict_that_keeps_coming_back_is_reported_once(bot, fake, citizen, monkeypatch):
+    calls = []
+
+    async def conflicting(tx, citizen_id):
+        calls.append(citizen_id)
+        raise asyncpg.DeadlockDetectedError("deadlock detected")
+
+    chat = citizen(language_code="en")
+    await choose_language(chat)
+    monkeypatch.setattr(forgetting, "counts", conflicting)
+    await chat.say("/forget", expect="Sorry, something went wrong")
+    assert len(calls) == 4  # the first try and three more
+    await fake.wait_for(lambda: not bot.query("SELECT 1 FROM inbox WHERE processed_at IS NULL"))
+    monkeypatch.undo()
+    await chat.say("/forget", expect="Forget me")  # the chat is not stuck behind it

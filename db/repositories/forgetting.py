@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from db.database import Tx
-from db.repositories import messages
+from db.repositories import messages, outbox
 from db.repositories.outbox import WIPED
 
 CLOSED = ("resolved", "rejected")
@@ -26,6 +26,7 @@ async def pseudonymise_closed(tx: Tx, citizen_id: int) -> int:
     one person are not linkable) and loses the name, username and phone; the bot's messages in the
     citizen's chat lose their texts, and those about a forgotten complaint their link to it."""
     now = time.time()
+    await outbox.lock_chat(tx, citizen_id)  # before the sender's marks can hold some of them
     closed = [
         r[0]
         for r in await tx.fetchall(

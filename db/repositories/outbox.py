@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,9 +90,27 @@ async def mark_failed(tx: Tx, row_id: int, error: str) -> None:
 
 async def move_chat(tx: Tx, old_chat_id: int, new_chat_id: int) -> int:
     """A group became a supergroup: its pending messages follow it to the new id."""
+    await lock_chat(tx, old_chat_id)
     return await tx.execute(
         "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND state = 'pending'", (new_chat_id, old_chat_id)
     )
+
+
+# Several writers change several outbox rows in one transaction (the sender's marks, /forget, a
+# chat's migration). Each first locks all of them in id order, so two such transactions wait for
+# each other instead of each holding a row the other needs (a deadlock). SQLite needs none of it.
+
+
+async def lock(tx: Tx, row_ids: Iterable[int]) -> None:
+    ids = sorted(set(row_ids))
+    if tx.for_update and ids:
+        marks = ", ".join("?" * len(ids))
+        await tx.fetchall(f"SELECT id FROM outbox WHERE id IN ({marks}) ORDER BY id{tx.for_update}", ids)
+
+
+async def lock_chat(tx: Tx, chat_id: int) -> None:
+    if tx.for_update:
+        await tx.fetchall(f"SELECT id FROM outbox WHERE chat_id = ? ORDER BY id{tx.for_update}", (chat_id,))
 
 
 async def mark_attempts(tx: Tx, attempts: list[tuple[int, float]]) -> None:
