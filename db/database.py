@@ -10,7 +10,7 @@ surface: `transaction()` (a write transaction), `read()` (a consistent read-only
 Repositories receive the `Tx` and use portable SQL in SQLite's spelling (`?` placeholders, ON
 CONFLICT, no engine-only functions); db/dialect.py translates it for PostgreSQL. Where a
 read-then-write needs the row to stay as read (several writers on PostgreSQL), the repository
-appends `tx.for_update` (" FOR UPDATE" on PostgreSQL; nothing on SQLite, whose write transactions
+appends `tx.for_update` (" FOR NO KEY UPDATE" on PostgreSQL; nothing on SQLite, whose write transactions
 are serial anyway).
 
 Leadership (one instance runs the sender, the sweep): `await db.try_hold(name)` gives a `Held` or

@@ -2,7 +2,9 @@
 transactions of different chats run at the same time (and on several instances).
 
 Write transactions run at READ COMMITTED: a repository that reads a row and then writes depending
-on what it read locks the row first (`tx.for_update`, " FOR UPDATE" here), or writes with a
+on what it read locks the row first (`tx.for_update`, " FOR NO KEY UPDATE" here: it serialises
+the writers of the row but, unlike FOR UPDATE, does not hold up rows being written that refer to
+it, such as the sender recording a message about a complaint an officer is acting on), or writes with a
 condition that makes the second writer change nothing (`UPDATE … WHERE fired_at IS NULL`), or lets
 a unique key refuse the second one. Reads (`read()`) are REPEATABLE READ, READ ONLY: one snapshot.
 A transaction that changes several rows another writer may also be changing locks them in id order
@@ -116,7 +118,7 @@ def _count(status: str) -> int:
 
 class Tx(database.Tx):
     dialect = POSTGRESQL
-    for_update = " FOR UPDATE"
+    for_update = " FOR NO KEY UPDATE"
 
     def __init__(self, conn: asyncpg.Connection, *, writable: bool = True) -> None:
         super().__init__()

@@ -254,3 +254,49 @@ async def test_each_supervising_group_gets_one_daily_summary_at_the_hour(world, 
     next_due = world.query("SELECT due_at FROM schedules WHERE name = 'daily_summary'")[0][0]
     local = datetime.fromtimestamp(next_due, ZoneInfo("Asia/Phnom_Penh"))
     assert (local.hour, local.minute) == (8, 0) and 0 < next_due - time.time() <= 86400
+
+
+def _waiting_on_locks(world) -> int:
+    return world.query(
+        "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )[0]["n"]
+
+
+@dbaccess.postgres_only
+async def test_an_acknowledgement_racing_the_sweep_for_its_clock_does_not_deadlock(
+    fake, tmp_path, citizen, monkeypatch, caplog
+):
+    """Both lock the complaint before its clock. The race is forced: the acknowledgement holds the
+    complaint and pauses before cancelling the clock; the clock falls due; the sweep starts on it."""
+    from db.repositories import deadlines
+
+    world = await make_world(fake, tmp_path, SWEEP_INTERVAL="0.2s")
+    await world.bind(POST)
+    officer = await world.invite(POST, name="Dara")
+    number = await file_complaint(citizen(language_code="en"))
+    card = await world.card(POST, number)
+    entered, go, original = asyncio.Event(), asyncio.Event(), deadlines.cancel_open
+
+    async def paused(tx, complaint_id: int) -> None:
+        entered.set()
+        await go.wait()
+        await original(tx, complaint_id)
+
+    monkeypatch.setattr(deadlines, "cancel_open", paused)
+    query = officer.press(card, "✅ Acknowledge")
+    await asyncio.wait_for(entered.wait(), 10)
+
+    def fall_due() -> None:
+        with dbaccess.connect(world.bot.db_path) as conn:
+            conn.execute("UPDATE deadlines SET due_at = ? WHERE kind = 'acknowledge'", (time.time() - 1,))
+
+    await asyncio.to_thread(fall_due)
+    await fake.wait_for(lambda: _waiting_on_locks(world) >= 1, timeout=5, what="the sweep waiting for the complaint")
+    go.set()
+    await fake.wait_for(lambda: query in fake.callback_answers)
+    await asyncio.sleep(1.5)  # longer than the server's deadlock_timeout (1 s), a few sweeps
+    assert [r.getMessage() for r in caplog.records if r.levelname in ("WARNING", "ERROR")] == []
+    first = world.query("SELECT kind, fired_at, cancelled_at FROM deadlines ORDER BY id")[0]
+    assert first["kind"] == "acknowledge" and first["fired_at"] is None and first["cancelled_at"] is not None
+    await world.bot.stop()
+    fake.assert_no_errors()

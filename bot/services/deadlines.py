@@ -46,16 +46,19 @@ async def sweep(services: Services, now: float | None = None) -> int:
             registry = await w.registry()
             bag = Mailbag()
             for deadline in due:
+                # The complaint is locked before its clock, in the order every officer's action
+                # takes them (the complaint, then its clocks): the other order could deadlock on
+                # PostgreSQL with an acknowledgement cancelling this very clock.
+                loaded = await lifecycle.load(w, deadline.complaint_id)
                 if await deadlines.fire(w.tx, deadline.id, time.time()):
-                    await _fire(w, deadline, registry, bag)
+                    await _fire(w, loaded, deadline, registry, bag)
                     fired += 1
             await bag.post(w, registry)
     await daily_summary_if_due(services)
     return fired
 
 
-async def _fire(w: Work, deadline: Deadline, registry: Registry, bag: Mailbag) -> None:
-    loaded = await lifecycle.load(w, deadline.complaint_id)
+async def _fire(w: Work, loaded: lifecycle.Loaded | None, deadline: Deadline, registry: Registry, bag: Mailbag) -> None:
     if loaded is None or loaded.case.handler is None:
         return
     handler = registry.get(loaded.case.handler)

@@ -56,6 +56,21 @@ class _Reader:
         return dbaccess.query(self.db_path, sql, params)
 
 
+async def until_listening(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no instance listening on port {port} after {timeout}s") from None
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+
+
 @pytest.fixture
 async def cluster(tmp_path: Path) -> AsyncIterator[tuple[FakeTelegram, list[Instance], World, RoundRobin]]:
     fake = FakeTelegram()
@@ -83,6 +98,8 @@ async def cluster(tmp_path: Path) -> AsyncIterator[tuple[FakeTelegram, list[Inst
     for instance in instances:
         await instance.start()
     await fake.wait_for(lambda: fake.world.webhook is not None, timeout=30, what="setWebhook")
+    for port in ports:  # the balancer skips an instance still starting: the load must reach both
+        await until_listening(port)
     admin.send("/start")
     picker = await fake.next_bot_message(admin.chat_id, timeout=30)
     admin.press(picker, "lang:en")
